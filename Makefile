@@ -1,0 +1,192 @@
+# rttrace — the one build entry.
+#
+#   make            librt, BPF objects + skeletons, rttrace, demo, tests, benches
+#   make deps       install missing Debian packages (idempotent; every target needs it)
+#   make test       unit tests (plain and ASan) + root integration tests
+#   make bench      scheduler benchmarks, librt beside Go when golang-1.19-go is there
+#   make run        build and trace the bundled demo (as root)
+#   make vmlinux    regenerate the committed vmlinux.h from this kernel's BTF
+#   make format     clang-format every C file in place
+#
+# Quiet by default; V=1 shows the commands. Every artefact lands in build/.
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+OUT      ?= build
+V        ?= 0
+PROBES   ?= 1
+ifeq ($(V),1)
+Q :=
+msg = @true
+else
+Q := @
+msg = @printf '  %-8s %s\n' $(1) $(2)
+endif
+
+CC       ?= cc
+ifeq ($(origin CC),default)
+CC       := cc
+endif
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+ARCH     := x86
+
+WARN     := -Wall -Wextra -Werror
+BASEFLAGS:= -std=gnu11 -O2 -g -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer $(WARN) -D_GNU_SOURCE
+# Files that hold probe sites are built without the red zone: the 5-byte-nop
+# uprobe trampoline's call pushes below %rsp (see runtime/probes.h).
+RTFLAGS  := $(BASEFLAGS) -mno-red-zone -Iruntime
+# librt's own code is moved to section rt_text (see runtime/preempt.c: the
+# preemption handler never stops a goroutine inside the runtime). Keeping
+# all of a function in .text makes the rename complete.
+RTOWNFLAGS := -fno-reorder-functions -fno-reorder-blocks-and-partition
+RT_RENAME  = objcopy --rename-section .text=rt_text $@
+ifeq ($(PROBES),0)
+RTFLAGS  += -DRT_NO_PROBES
+endif
+ASANFLAGS:= -fsanitize=address -DRT_ASAN
+USERFLAGS:= $(BASEFLAGS) -I$(OUT)/bpf -Ibpf -Iruntime
+LIBBPF_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz
+DW_LIBS  := $(shell pkg-config --libs libdw 2>/dev/null || echo -ldw)
+CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lm -pthread)
+
+# ---- sources -----------------------------------------------------------------
+RT_C     := $(wildcard runtime/*.c)
+RT_S     := $(wildcard runtime/*.S)
+RT_H     := $(wildcard runtime/*.h)
+RT_OBJ   := $(RT_C:%.c=$(OUT)/%.o) $(RT_S:%.S=$(OUT)/%.o)
+RT_AOBJ  := $(RT_C:%.c=$(OUT)/asan/%.o) $(RT_S:%.S=$(OUT)/asan/%.o)
+LIBRT    := $(OUT)/librt.a
+LIBRT_A  := $(OUT)/asan/librt.a
+
+BPF_SRC  := $(wildcard bpf/*.bpf.c)
+BPF_OBJ  := $(BPF_SRC:%.bpf.c=$(OUT)/%.bpf.o)
+BPF_SKEL := $(BPF_SRC:%.bpf.c=$(OUT)/%.skel.h)
+BPF_H    := $(wildcard bpf/*.h)
+
+USER_C   := $(wildcard user/*.c)
+USER_OBJ := $(USER_C:%.c=$(OUT)/%.o)
+RTTRACE  := $(OUT)/rttrace
+
+# workloads/*.c: each is a program linked with librt (demo, benches).
+WL_C     := $(wildcard workloads/*.c)
+WL_BIN   := $(WL_C:workloads/%.c=$(OUT)/%)
+
+# tests/test_*.c: libcheck suites linked with librt (plain and ASan).
+# tests/progs/*.c: programs linked with librt that integration tests trace.
+# tests/integration/*.c: libcheck suites that run rttrace as root.
+UT_C     := $(wildcard tests/test_*.c)
+UT_BIN   := $(UT_C:tests/%.c=$(OUT)/tests/%)
+UT_ABIN  := $(UT_C:tests/%.c=$(OUT)/asan/tests/%)
+PROG_C   := $(wildcard tests/progs/*.c)
+PROG_BIN := $(PROG_C:tests/progs/%.c=$(OUT)/tests/progs/%)
+IT_C     := $(wildcard tests/integration/*.c)
+IT_BIN   := $(IT_C:tests/integration/%.c=$(OUT)/tests/integration/%)
+TEST_H   := $(wildcard tests/*.h)
+
+DEPS_STAMP := $(OUT)/.deps-ok
+
+.PHONY: all deps test unit-test asan-test integration-test bench run vmlinux format clean
+all: $(LIBRT) $(LIBRT_A) $(BPF_SKEL) $(RTTRACE) $(WL_BIN) $(UT_BIN) $(UT_ABIN) $(PROG_BIN) $(IT_BIN)
+
+# ---- dependencies ------------------------------------------------------------
+# scripts/deps.sh installs only what is missing; the stamp is refreshed when
+# the script changes, and `make deps` always re-checks.
+deps:
+	$(Q)scripts/deps.sh
+	$(Q)mkdir -p $(OUT) && touch $(DEPS_STAMP)
+
+$(DEPS_STAMP): scripts/deps.sh
+	$(Q)scripts/deps.sh
+	$(Q)mkdir -p $(OUT) && touch $@
+
+# ---- librt -------------------------------------------------------------------
+$(OUT)/runtime/%.o: runtime/%.c $(RT_H) Makefile | $(DEPS_STAMP)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(RTFLAGS) $(RTOWNFLAGS) -c $< -o $@ && $(RT_RENAME)
+
+$(OUT)/runtime/%.o: runtime/%.S | $(DEPS_STAMP)
+	$(call msg,AS,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(RTFLAGS) -c $< -o $@
+
+$(OUT)/asan/runtime/%.o: runtime/%.c $(RT_H) Makefile | $(DEPS_STAMP)
+	$(call msg,CC-ASAN,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(RTFLAGS) $(RTOWNFLAGS) $(ASANFLAGS) -c $< -o $@ && $(RT_RENAME)
+
+$(OUT)/asan/runtime/%.o: runtime/%.S | $(DEPS_STAMP)
+	$(call msg,AS-ASAN,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(RTFLAGS) $(ASANFLAGS) -c $< -o $@
+
+$(LIBRT): $(RT_OBJ)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(LIBRT_A): $(RT_AOBJ)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+# ---- BPF ---------------------------------------------------------------------
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I. -Ibpf \
+	-I/usr/include/x86_64-linux-gnu $(WARN) -Wno-unused-function
+
+$(OUT)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_H) vmlinux.h | $(DEPS_STAMP)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D) && $(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUT)/bpf/%.skel.h: $(OUT)/bpf/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+# ---- rttrace -----------------------------------------------------------------
+$(OUT)/user/%.o: user/%.c $(wildcard user/*.h) $(BPF_H) $(BPF_SKEL) runtime/probes.h | $(DEPS_STAMP)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(USERFLAGS) -c $< -o $@
+
+$(RTTRACE): $(USER_OBJ)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(BASEFLAGS) $^ -o $@ $(LIBBPF_LIBS) $(DW_LIBS) -lm
+
+# ---- workloads, tests --------------------------------------------------------
+$(OUT)/%: workloads/%.c $(wildcard workloads/*.h) $(LIBRT)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(RTFLAGS) -Iworkloads $< -o $@ $(LIBRT) -pthread -lm
+
+$(OUT)/tests/progs/%: tests/progs/%.c $(LIBRT)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(RTFLAGS) $< -o $@ $(LIBRT) -pthread -lm
+
+$(OUT)/tests/%: tests/%.c $(TEST_H) $(LIBRT)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(RTFLAGS) $(CHECK_CFLAGS) -Itests $< -o $@ $(LIBRT) $(CHECK_LIBS) -pthread -lm
+
+$(OUT)/asan/tests/%: tests/%.c $(TEST_H) $(LIBRT_A)
+	$(call msg,CC-ASAN,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(RTFLAGS) $(ASANFLAGS) $(CHECK_CFLAGS) -Itests $< -o $@ $(LIBRT_A) $(CHECK_LIBS) -pthread -lm
+
+$(OUT)/tests/integration/%: tests/integration/%.c $(TEST_H) | $(DEPS_STAMP)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(BASEFLAGS) $(CHECK_CFLAGS) -Itests -Iruntime $< -o $@ $(CHECK_LIBS) -pthread -lm
+
+# ---- test, bench, run --------------------------------------------------------
+test: all
+	$(Q)scripts/run-tests.sh $(OUT)
+
+bench: all
+	$(Q)scripts/bench.sh $(OUT)
+
+run: all
+	$(Q)scripts/require-root.sh "make run"
+	$(Q)$(RTTRACE) trace -- $(OUT)/demo
+
+vmlinux: | $(DEPS_STAMP)
+	$(call msg,GEN,vmlinux.h)
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux.h
+
+format:
+	$(Q)clang-format -i $(RT_C) $(RT_H) $(BPF_SRC) $(BPF_H) $(USER_C) $(wildcard user/*.h) \
+		$(WL_C) $(wildcard workloads/*.h) $(UT_C) $(TEST_H) $(PROG_C) $(IT_C)
+
+clean:
+	$(Q)rm -rf $(OUT)

@@ -1,0 +1,306 @@
+/*
+ * runtime2.h — librt's internal types; mirrors runtime/runtime2.go.
+ *
+ * G - goroutine: a stack, a saved context, a status.
+ * M - worker thread, or machine: a pthread with its own stack (the "g0"
+ *     stack) on which the scheduler runs between goroutines.
+ * P - processor: what an M must hold to run goroutines. Holds a local run
+ *     queue and a free-G cache. There are exactly GOMAXPROCS Ps.
+ *
+ * An M runs goroutines only while it holds a P. An M blocked in a system
+ * call holds no P (its P is in _Psyscall and may be retaken by sysmon). Ms
+ * with nothing to do sleep on a futex note.
+ *
+ * Switching between goroutines always goes through the M's g0 context, as
+ * Go's mcall/gogo do: a G switches to g0 (saving its context), g0 runs the
+ * action the G asked for (park, yield, exit…) and then schedule() picks the
+ * next G and switches to it. A goroutine is therefore never resumed before
+ * its context is saved: the action that publishes it (unlockf) runs after.
+ *
+ * Invariants:
+ *   - gp->m == mp and mp->curg == gp while gp runs on mp.
+ *   - pp->m == mp and mp->p == pp while mp holds pp.
+ *   - A G is on at most one queue (a P's runq or runnext, the global runq,
+ *     a free list, a wait queue).
+ *   - mp->locks > 0 whenever mp holds a runtime lock; no preemption then.
+ */
+#ifndef RT_RUNTIME2_H
+#define RT_RUNTIME2_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "rt.h"
+
+/* --- probes: librt's own per-M count of every probe site passed -------- */
+
+#define RT_PROBE_HIT(id)                                                       \
+	do {                                                                   \
+		uint64_t *rt_c_ = &getm()->probe_counts[(id)];                 \
+		__atomic_store_n(rt_c_, *rt_c_ + 1, __ATOMIC_RELAXED);         \
+	} while (0)
+#include "probes.h"
+
+
+/* --- configuration ------------------------------------------------------ */
+
+#define RT_MAX_PROCS        1024
+#define RT_RUNQ_SIZE        256       /* per-P local run queue, as Go's */
+#define RT_FORCE_PREEMPT_NS 10000000  /* sysmon preempts after 10 ms */
+#define RT_SYSMON_MIN_US    20        /* sysmon's shortest sleep */
+#define RT_SYSMON_MAX_US    10000     /* sysmon's longest sleep when active */
+#define RT_GFREE_LOCAL_MAX  64        /* per-P free G cache, as gfput */
+#define RT_GFREE_KEEP_STACK 1024      /* global free Gs keeping a stack */
+
+/* --- locks and notes (lock_futex.c; mirror runtime/lock_futex.go) ------- */
+
+typedef struct rt_lock {
+	_Atomic uint32_t key; /* 0 unlocked, 1 locked, 2 locked with waiters */
+} rt_lock;
+
+typedef struct rt_note {
+	_Atomic uint32_t key; /* 0 clear, 1 woken */
+} rt_note;
+
+void lock(rt_lock *l);
+void unlock(rt_lock *l);
+void noteclear(rt_note *n);
+void notewakeup(rt_note *n);
+void notesleep(rt_note *n);
+/* notetsleep sleeps at most ns (< 0: forever); returns true if woken. */
+bool notetsleep(rt_note *n, int64_t ns);
+void procyield(int cycles);
+void osyield(void);
+int futexsleep(_Atomic uint32_t *addr, uint32_t val, int64_t ns);
+void futexwakeup(_Atomic uint32_t *addr, int cnt);
+
+/* --- G ------------------------------------------------------------------ */
+
+enum gstatus {
+	G_IDLE = 0,     /* just allocated, not yet initialized */
+	G_RUNNABLE = 1, /* on a run queue, not running */
+	G_RUNNING = 2,  /* running user code on an M with a P */
+	G_SYSCALL = 3,  /* in a system call, on an M without a P */
+	G_WAITING = 4,  /* parked; on some wait queue */
+	G_DEAD = 6,     /* unused, on a free list or exited */
+};
+
+/* gobuf: the saved context; callee-saved registers live on the G's stack. */
+struct gobuf {
+	void *sp;
+};
+
+struct m;
+
+struct g {
+	struct gobuf sched;           /* saved context while not running */
+	uintptr_t stack_lo;           /* usable stack [stack_lo, stack_hi) */
+	uintptr_t stack_hi;           /* */
+	_Atomic uint32_t atomicstatus; /* enum gstatus */
+	_Atomic bool preempt;         /* preemption requested by sysmon */
+	uint64_t goid;                /* goroutine id; 0 while dead */
+	uint64_t parentgoid;          /* goid of the creator */
+	rt_func fn;                   /* entry function and its argument */
+	void *arg;                    /* */
+	struct m *m;                  /* M running this G, or NULL */
+	struct m *lockedm;            /* M this G is locked to, or NULL */
+	struct g *schedlink;          /* next on a run or free queue */
+	enum rt_waitreason waitreason; /* why parked, if G_WAITING */
+	int64_t waitsince;            /* when parked (nanotime) */
+	void *param;                  /* passed by the waker (sudog etc.) */
+	bool issystem;                /* runtime-internal goroutine */
+	void *asan_fake_stack;        /* ASan fiber bookkeeping */
+};
+
+/* --- M ------------------------------------------------------------------ */
+
+struct m {
+	struct gobuf g0buf;           /* g0 (scheduler) context */
+	int64_t id;                   /* 0 is the thread that called rt_main */
+	pid_t procid;                 /* Linux tid */
+	pthread_t thread;             /* */
+	struct g *curg;               /* G running on this M, or NULL */
+	struct p *p;                  /* attached P, or NULL */
+	struct p *nextp;              /* P to acquire when woken */
+	struct p *oldp;               /* P held before entering a syscall */
+	struct g *lockedg;            /* G locked to this M (LockOSThread) */
+	uint32_t lockedext;           /* nesting of rt_lock_os_thread */
+	int32_t locks;                /* runtime locks held; no preemption */
+	bool spinning;                /* looking for work, without any */
+	bool issysmon;                /* the sysmon thread */
+	bool preempting;              /* inside the SIGURG handler */
+	rt_note park;                 /* sleeps here when idle */
+	struct m *schedlink;          /* next on sched.midle */
+	struct m *alllink;            /* next on allm */
+	/* the action a G asked g0 to run after switching (mcall) */
+	struct g *(*mcall_fn)(struct m *mp, struct g *gp);
+	rt_unlockf waitunlockf;       /* gopark's unlock function and arg */
+	void *waitlock;               /* */
+	uint32_t fastrand;            /* per-M PRNG state */
+	void *g0_stack_lo;            /* g0 stack, for ASan fiber switches */
+	size_t g0_stack_size;         /* */
+	void *asan_fake_stack;        /* ASan bookkeeping for g0 */
+	uint64_t probe_counts[RT_PROBE_NUM]; /* probe sites passed */
+};
+
+/* --- P ------------------------------------------------------------------ */
+
+enum pstatus {
+	P_IDLE = 0,
+	P_RUNNING = 1,
+	P_SYSCALL = 2,
+};
+
+/* What sysmon last saw of a P; mirrors sysmontick. */
+struct sysmontick {
+	uint32_t schedtick;
+	int64_t schedwhen;
+	uint32_t syscalltick;
+	int64_t syscallwhen;
+};
+
+struct p {
+	int32_t id;
+	_Atomic uint32_t status;      /* enum pstatus */
+	struct p *link;               /* next on sched.pidle */
+	uint32_t schedtick;           /* incremented on every scheduler call */
+	_Atomic uint32_t syscalltick; /* incremented on every system call */
+	struct sysmontick sysmontick; /* owned by sysmon */
+	struct m *m;                  /* back-link to the M holding it */
+	uint64_t goidcache;           /* batch of goids, as Go's */
+	uint64_t goidcacheend;        /* */
+	/* local run queue: lock-free ring, single producer (the owner),
+	 * many consumers (owner and stealers) */
+	_Atomic uint32_t runqhead;
+	_Atomic uint32_t runqtail;
+	struct g *_Atomic runq[RT_RUNQ_SIZE];
+	/* runnext, if set, runs next in place of the queue's head, sharing the
+	 * time slice of the G that readied it */
+	struct g *_Atomic runnext;
+	struct g *gfree;              /* free Gs (status G_DEAD) */
+	int32_t gfreecnt;             /* */
+};
+
+/* --- the scheduler's global state; mirrors schedt --------------------- */
+
+struct gqueue {
+	struct g *head;
+	struct g *tail;
+};
+
+struct schedt {
+	rt_lock lock;                 /* protects everything below unless noted */
+	_Atomic uint64_t goidgen;     /* atomic */
+	struct m *midle;              /* idle Ms waiting for work */
+	int32_t nmidle;               /* */
+	int32_t nmidlelocked;         /* locked Ms waiting for their G */
+	int64_t mnext;                /* Ms created so far; next M id */
+	int32_t nmsys;                /* system Ms not counted by checkdead */
+	struct p *pidle;              /* idle Ps */
+	_Atomic int32_t npidle;       /* atomic */
+	_Atomic int32_t nmspinning;   /* atomic */
+	struct gqueue runq;           /* global run queue */
+	_Atomic int32_t runqsize;     /* atomic reads allowed without lock */
+	rt_lock gflock;               /* protects the global free G lists */
+	struct g *gfree_stack;        /* free Gs with a stack */
+	struct g *gfree_nostack;      /* free Gs whose stack was released */
+	int32_t ngfree;               /* */
+	_Atomic bool exiting;         /* main returned; run nothing more */
+	_Atomic bool sysmonwait;      /* sysmon sleeps on sysmonnote */
+	rt_note sysmonnote;           /* */
+};
+
+extern struct schedt sched;
+extern struct p *allp[RT_MAX_PROCS];
+extern int32_t gomaxprocs;
+extern int32_t ncpu;
+extern struct m *_Atomic allm;
+
+/* stats that are not probe counts */
+struct rt_counters {
+	_Atomic uint64_t steals;
+	_Atomic uint64_t preempt_coop;
+	_Atomic uint64_t preempt_async;
+	_Atomic uint64_t syscall_retakes;
+	_Atomic uint64_t handoffs;
+};
+extern struct rt_counters rt_counters;
+
+/* --- the current M ------------------------------------------------------ */
+
+extern __thread struct m *rt_tls_m;
+
+/*
+ * getm returns the M running the caller. The read is an asm volatile with a
+ * memory clobber so the compiler cannot cache the thread pointer across a
+ * goroutine switch: the same G may resume on another thread.
+ */
+static inline struct m *getm(void)
+{
+	struct m *mp;
+	__asm__ volatile("movq %%fs:rt_tls_m@tpoff, %0" : "=r"(mp) : : "memory");
+	return mp;
+}
+
+static inline struct g *getg(void)
+{
+	return getm()->curg;
+}
+
+/* --- status and helpers (proc.c) --------------------------------------- */
+
+static inline uint32_t readgstatus(struct g *gp)
+{
+	return atomic_load_explicit(&gp->atomicstatus, memory_order_acquire);
+}
+void casgstatus(struct g *gp, uint32_t oldval, uint32_t newval);
+
+_Noreturn void throw(const char *msg);
+_Noreturn void fatal(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+uint32_t fastrand(void);
+void goyield(void);
+void ready(struct g *gp);
+
+/* mcall switches to g0 and runs fn(mp, gp) there (proc.c). */
+void mcall(struct g *(*fn)(struct m *mp, struct g *gp));
+struct g *gopreempt_m(struct m *mp, struct g *gp);
+
+/* --- stacks and switching (stack.c, switch_amd64.S) -------------------- */
+
+void stackinit(void);
+bool stackalloc(struct g *gp);
+void stackfree(struct g *gp);
+void gostartcall(struct g *gp);
+void switch_to_g(struct m *mp, struct g *gp);
+void switch_to_g0(struct m *mp, struct g *gp, bool exiting);
+void fiber_entered(struct g *gp);
+void stack_unpoison(struct g *gp);
+
+/* rt_swapcontext saves callee-saved state in *from and resumes to. */
+void rt_swapcontext(struct gobuf *from, struct gobuf *to);
+void rt_gotrampoline(void);
+/* rt_goentry runs a new goroutine's function; called by rt_gotrampoline. */
+_Noreturn void rt_goentry(struct g *gp);
+
+/* --- preemption (preempt.c) --------------------------------------------- */
+
+void preemptinit(void);
+void preemptM(struct m *mp);
+
+/* --- semaphores (sema.c) ------------------------------------------------- */
+
+void semacquire1(uint32_t *addr, bool lifo, enum rt_waitreason reason);
+bool sync_runtime_canspin(int i);
+void sync_runtime_dospin(void);
+
+/* --- time ---------------------------------------------------------------- */
+
+int64_t nanotime(void);
+
+#endif /* RT_RUNTIME2_H */
