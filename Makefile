@@ -11,6 +11,7 @@
 # Quiet by default; V=1 shows the commands. Every artefact lands in build/.
 
 .DELETE_ON_ERROR:
+.SECONDARY:
 .SUFFIXES:
 
 OUT      ?= build
@@ -153,7 +154,7 @@ $(OUT)/%: workloads/%.c $(wildcard workloads/*.h) $(LIBRT)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(RTFLAGS) -Iworkloads $< -o $@ $(LIBRT) -pthread -lm
 
-$(OUT)/tests/progs/%: tests/progs/%.c $(LIBRT)
+$(OUT)/tests/progs/%: tests/progs/%.c $(TEST_H) $(LIBRT)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(RTFLAGS) $< -o $@ $(LIBRT) -pthread -lm
 
@@ -165,7 +166,7 @@ $(OUT)/asan/tests/%: tests/%.c $(TEST_H) $(LIBRT_A)
 	$(call msg,CC-ASAN,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(RTFLAGS) $(ASANFLAGS) $(CHECK_CFLAGS) -Itests $< -o $@ $(LIBRT_A) $(CHECK_LIBS) -pthread -lm
 
-$(OUT)/tests/integration/%: tests/integration/%.c $(TEST_H) | $(DEPS_STAMP)
+$(OUT)/tests/integration/%: tests/integration/%.c $(TEST_H) runtime/probes.h | $(DEPS_STAMP)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(BASEFLAGS) $(CHECK_CFLAGS) -Itests -Iruntime $< -o $@ $(CHECK_LIBS) -pthread -lm
 

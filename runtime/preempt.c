@@ -13,15 +13,19 @@
  * Go knows which instructions are safe points from compiler metadata. C has
  * none, so the safe region is decided by where the thread was interrupted:
  *
- *   - the program counter is in the main executable's text and outside
- *     librt's own code (section rt_text: the Makefile moves all of librt's
- *     .text there). Code in shared libraries is never preempted: libc may
- *     hold an internal lock (malloc's arena lock, stdio's FILE lock) that
- *     another goroutine on the same thread would then deadlock on;
+ *   - the program counter is in the main executable's .text section, which
+ *     excludes librt's own code (the Makefile moves all of it to section
+ *     rt_text) and the PLT stubs librt calls out through. Code in shared
+ *     libraries is never preempted: libc may hold an internal lock
+ *     (malloc's arena lock, stdio's FILE lock) that another goroutine on
+ *     the same thread would then deadlock on;
  *   - the stack pointer is on the goroutine's own stack (not on g0, and
  *     not inside a callback the scheduler runs there);
  *   - the M holds a P and no runtime lock (m->locks == 0) and the G is
  *     _Grunning (not in a system call).
+ *
+ * The handler runs on the interrupted stack (no SA_ONSTACK), so the
+ * signal frame belongs to the goroutine and travels with it.
  *
  * Everything else is left to cooperative preemption; sysmon asks again on
  * its next tick. errno is saved by the handler and restored after the
@@ -31,6 +35,8 @@
  * rule as for any goroutine switch, since the goroutine may move threads.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <link.h>
 #include <signal.h>
 #include <string.h>
@@ -42,27 +48,72 @@
 extern char __start_rt_text[];
 extern char __stop_rt_text[];
 
+/* The main executable's .text section; empty until preemptinit. */
 static uintptr_t exe_text_lo, exe_text_hi;
 
-/* find_exe_text records the executable segment of the main program. */
-static int find_exe_text(struct dl_phdr_info *info, size_t size, void *data)
+/* find_load_bias finds the load address of the object holding librt. */
+static int find_load_bias(struct dl_phdr_info *info, size_t size, void *data)
 {
 	(void)size;
-	(void)data;
 	for (int i = 0; i < info->dlpi_phnum; i++) {
 		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
 		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
 			continue;
 		uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
-		uintptr_t hi = lo + ph->p_memsz;
 		if ((uintptr_t)__start_rt_text >= lo &&
-		    (uintptr_t)__start_rt_text < hi) {
-			exe_text_lo = lo;
-			exe_text_hi = hi;
+		    (uintptr_t)__start_rt_text < lo + ph->p_memsz) {
+			*(uintptr_t *)data = info->dlpi_addr;
 			return 1;
 		}
 	}
 	return 0;
+}
+
+static bool read_at(int fd, void *buf, size_t len, off_t off)
+{
+	return pread(fd, buf, len, off) == (ssize_t)len;
+}
+
+/*
+ * find_text_section reads the executable's section headers for the bounds
+ * of .text. The whole executable segment is not enough: it also holds the
+ * PLT stubs through which librt calls libc and ASan, and .init/.fini;
+ * stopping a goroutine in a PLT stub called from the middle of a goroutine
+ * switch would switch again inside the switch.
+ */
+static bool find_text_section(uintptr_t bias)
+{
+	int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	bool found = false;
+	ElfW(Ehdr) eh;
+	if (!read_at(fd, &eh, sizeof(eh), 0) ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
+	    eh.e_shentsize != sizeof(ElfW(Shdr)) || eh.e_shstrndx >= eh.e_shnum)
+		goto out;
+	ElfW(Shdr) strsh;
+	if (!read_at(fd, &strsh, sizeof(strsh),
+		     (off_t)(eh.e_shoff + eh.e_shstrndx * sizeof(ElfW(Shdr)))))
+		goto out;
+	for (int i = 0; i < eh.e_shnum && !found; i++) {
+		ElfW(Shdr) sh;
+		char name[8];
+		if (!read_at(fd, &sh, sizeof(sh),
+			     (off_t)(eh.e_shoff + i * sizeof(ElfW(Shdr)))) ||
+		    sh.sh_name >= strsh.sh_size ||
+		    !read_at(fd, name, sizeof(name),
+			     (off_t)(strsh.sh_offset + sh.sh_name)))
+			continue;
+		if (memcmp(name, ".text", 6) != 0)
+			continue;
+		exe_text_lo = bias + sh.sh_addr;
+		exe_text_hi = exe_text_lo + sh.sh_size;
+		found = true;
+	}
+out:
+	close(fd);
+	return found;
 }
 
 /* is_async_safe_point mirrors isAsyncSafePoint for C code. */
@@ -77,8 +128,6 @@ static bool is_async_safe_point(struct m *mp, struct g *gp, uintptr_t pc,
 	if (sp < gp->stack_lo + 4096 || sp >= gp->stack_hi)
 		return false;
 	if (pc < exe_text_lo || pc >= exe_text_hi)
-		return false;
-	if (pc >= (uintptr_t)__start_rt_text && pc < (uintptr_t)__stop_rt_text)
 		return false;
 	return true;
 }
@@ -116,11 +165,29 @@ out:
 
 void preemptinit(void)
 {
-	dl_iterate_phdr(find_exe_text, NULL);
+	uintptr_t bias = 0;
+	if (dl_iterate_phdr(find_load_bias, &bias) == 0 ||
+	    !find_text_section(bias)) {
+		fprintf(stderr, "runtime: cannot find the program's .text in "
+				"/proc/self/exe; asynchronous preemption is "
+				"off (cooperative preemption still works)\n");
+	} else if ((uintptr_t)__start_rt_text < exe_text_hi &&
+		   (uintptr_t)__stop_rt_text > exe_text_lo) {
+		/* librt was built without moving its code to rt_text */
+		exe_text_lo = exe_text_hi = 0;
+		fprintf(stderr, "runtime: librt's code is inside .text (built "
+				"without the rt_text rename?); asynchronous "
+				"preemption is off\n");
+	}
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = sigurg_handler;
-	sa.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;
+	/* No SA_ONSTACK: the frame must land on the goroutine's own stack,
+	 * which the goroutine takes with it when it is switched out inside
+	 * the handler. On a thread's alternate signal stack (ASan installs
+	 * one on every thread) a second preemption on that thread would
+	 * overwrite the first goroutine's frame. */
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGURG, &sa, NULL) != 0)
 		fatal("runtime: cannot install the SIGURG handler: %s",

@@ -11,15 +11,15 @@
 
 #include "runtime2.h"
 
-#define RT_PROBE_SEMA_DEF(name, nargs, doc)                                    \
-	volatile unsigned short rt_##name##_semaphore                          \
-		__attribute__((section(".probes"), used));
+#define RT_PROBE_SEMA_DEF(name, nargs, doc)           \
+	volatile unsigned short rt_##name##_semaphore \
+	    __attribute__((section(".probes"), used));
 RT_PROBE_LIST(RT_PROBE_SEMA_DEF)
 #undef RT_PROBE_SEMA_DEF
 
 const char *const rt_probe_names[RT_PROBE_NUM] = {
 #define RT_PROBE_NAME(name, nargs, doc) #name,
-	RT_PROBE_LIST(RT_PROBE_NAME)
+    RT_PROBE_LIST(RT_PROBE_NAME)
 #undef RT_PROBE_NAME
 };
 

@@ -28,26 +28,26 @@
  * X(name, nargs, "argument names") — the argument names document the probe
  * and are what `rttrace` prints; keep them in sync with the RT_PROBEn calls.
  */
-#define RT_PROBE_LIST(X)                                                       \
-	X(newproc, 3, "goid creator_goid entry_pc")                            \
-	X(gostart, 3, "goid p tid")                                            \
-	X(goend, 1, "goid")                                                    \
-	X(gopark, 2, "goid wait_reason")                                       \
-	X(goready, 2, "goid by_goid")                                          \
-	X(gosched, 1, "goid")                                                  \
-	X(gopreempt, 2, "goid kind(1=cooperative,2=async)")                    \
-	X(lockosthread, 2, "goid locked(1=lock,0=unlock)")                     \
-	X(entersyscall, 2, "goid p")                                           \
+#define RT_PROBE_LIST(X)                                    \
+	X(newproc, 3, "goid creator_goid entry_pc")         \
+	X(gostart, 3, "goid p tid")                         \
+	X(goend, 1, "goid")                                 \
+	X(gopark, 2, "goid wait_reason")                    \
+	X(goready, 2, "goid by_goid")                       \
+	X(gosched, 1, "goid")                               \
+	X(gopreempt, 2, "goid kind(1=cooperative,2=async)") \
+	X(lockosthread, 2, "goid locked(1=lock,0=unlock)")  \
+	X(entersyscall, 2, "goid p")                        \
 	X(exitsyscall, 2, "goid fast(1=kept or reacquired a P at once)")
 
 enum rt_probe_id {
 #define RT_PROBE_ENUM(name, nargs, doc) RT_PROBE_ID_##name,
 	RT_PROBE_LIST(RT_PROBE_ENUM)
 #undef RT_PROBE_ENUM
-	RT_PROBE_NUM
+	    RT_PROBE_NUM
 };
 
-#define RT_PROBE_SEMA_DECL(name, nargs, doc)                                   \
+#define RT_PROBE_SEMA_DECL(name, nargs, doc) \
 	extern volatile unsigned short rt_##name##_semaphore;
 RT_PROBE_LIST(RT_PROBE_SEMA_DECL)
 #undef RT_PROBE_SEMA_DECL
@@ -65,69 +65,70 @@ void rt_probe_hit(enum rt_probe_id id);
  * of _.stapsdt.base (for prelink adjustment), the semaphore, provider, name,
  * argument string.
  */
-#define RT_PROBE_NOTE(name, args)                                              \
-	"990: .byte 0x0f, 0x1f, 0x44, 0x00, 0x00\n"                            \
-	".pushsection .note.stapsdt, \"?\", \"note\"\n"                        \
-	".balign 4\n"                                                          \
-	".4byte 992f-991f, 994f-993f, 3\n"                                     \
-	"991: .asciz \"stapsdt\"\n"                                            \
-	"992: .balign 4\n"                                                     \
-	"993: .8byte 990b\n"                                                   \
-	".8byte _.stapsdt.base\n"                                              \
-	".8byte rt_" #name "_semaphore\n"                                      \
-	".asciz \"rt\"\n"                                                      \
-	".asciz \"" #name "\"\n"                                               \
-	".asciz \"" args "\"\n"                                                \
-	"994: .balign 4\n"                                                     \
-	".popsection\n"                                                        \
-	".ifndef _.stapsdt.base\n"                                             \
-	".pushsection .stapsdt.base, \"aG\", \"progbits\", .stapsdt.base, "    \
-	"comdat\n"                                                             \
-	".weak _.stapsdt.base\n"                                               \
-	".hidden _.stapsdt.base\n"                                             \
-	"_.stapsdt.base: .space 1\n"                                           \
-	".size _.stapsdt.base, 1\n"                                            \
-	".popsection\n"                                                        \
+#define RT_PROBE_NOTE(name, args)                                           \
+	"990: .byte 0x0f, 0x1f, 0x44, 0x00, 0x00\n"                         \
+	".pushsection .note.stapsdt, \"?\", \"note\"\n"                     \
+	".balign 4\n"                                                       \
+	".4byte 992f-991f, 994f-993f, 3\n"                                  \
+	"991: .asciz \"stapsdt\"\n"                                         \
+	"992: .balign 4\n"                                                  \
+	"993: .8byte 990b\n"                                                \
+	".8byte _.stapsdt.base\n"                                           \
+	".8byte rt_" #name "_semaphore\n"                                   \
+	".asciz \"rt\"\n"                                                   \
+	".asciz \"" #name "\"\n"                                            \
+	".asciz \"" args "\"\n"                                             \
+	"994: .balign 4\n"                                                  \
+	".popsection\n"                                                     \
+	".ifndef _.stapsdt.base\n"                                          \
+	".pushsection .stapsdt.base, \"aG\", \"progbits\", .stapsdt.base, " \
+	"comdat\n"                                                          \
+	".weak _.stapsdt.base\n"                                            \
+	".hidden _.stapsdt.base\n"                                          \
+	"_.stapsdt.base: .space 1\n"                                        \
+	".size _.stapsdt.base, 1\n"                                         \
+	".popsection\n"                                                     \
 	".endif\n"
 
 #define RT_PROBE_ACTIVE(name) __builtin_expect(rt_##name##_semaphore != 0, 0)
 
-#define RT_PROBE1(name, x0)                                                    \
-	do {                                                                   \
-		RT_PROBE_HIT(RT_PROBE_ID_##name);                              \
-		if (RT_PROBE_ACTIVE(name)) {                                   \
-			uint64_t rt_pa0_ = (uint64_t)(x0);                     \
-			__asm__ __volatile__(RT_PROBE_NOTE(name, "8@%[a0]")    \
-					     : : [a0] "r"(rt_pa0_));           \
-		}                                                              \
+#define RT_PROBE1(name, x0)                                                 \
+	do {                                                                \
+		RT_PROBE_HIT(RT_PROBE_ID_##name);                           \
+		if (RT_PROBE_ACTIVE(name)) {                                \
+			uint64_t rt_pa0_ = (uint64_t)(x0);                  \
+			__asm__ __volatile__(RT_PROBE_NOTE(name, "8@%[a0]") \
+					     :                              \
+					     : [a0] "r"(rt_pa0_));          \
+		}                                                           \
 	} while (0)
 
-#define RT_PROBE2(name, x0, x1)                                                \
-	do {                                                                   \
-		RT_PROBE_HIT(RT_PROBE_ID_##name);                              \
-		if (RT_PROBE_ACTIVE(name)) {                                   \
-			uint64_t rt_pa0_ = (uint64_t)(x0);                     \
-			uint64_t rt_pa1_ = (uint64_t)(x1);                     \
-			__asm__ __volatile__(                                  \
-				RT_PROBE_NOTE(name, "8@%[a0] 8@%[a1]")         \
-				:                                              \
-				: [a0] "r"(rt_pa0_), [a1] "r"(rt_pa1_));       \
-		}                                                              \
+#define RT_PROBE2(name, x0, x1)                                      \
+	do {                                                         \
+		RT_PROBE_HIT(RT_PROBE_ID_##name);                    \
+		if (RT_PROBE_ACTIVE(name)) {                         \
+			uint64_t rt_pa0_ = (uint64_t)(x0);           \
+			uint64_t rt_pa1_ = (uint64_t)(x1);           \
+			__asm__ __volatile__(                        \
+			    RT_PROBE_NOTE(name, "8@%[a0] 8@%[a1]")   \
+			    :                                        \
+			    : [a0] "r"(rt_pa0_), [a1] "r"(rt_pa1_)); \
+		}                                                    \
 	} while (0)
 
-#define RT_PROBE3(name, x0, x1, x2)                                            \
-	do {                                                                   \
-		RT_PROBE_HIT(RT_PROBE_ID_##name);                              \
-		if (RT_PROBE_ACTIVE(name)) {                                   \
-			uint64_t rt_pa0_ = (uint64_t)(x0);                     \
-			uint64_t rt_pa1_ = (uint64_t)(x1);                     \
-			uint64_t rt_pa2_ = (uint64_t)(x2);                     \
-			__asm__ __volatile__(                                  \
-				RT_PROBE_NOTE(name, "8@%[a0] 8@%[a1] 8@%[a2]") \
-				:                                              \
-				: [a0] "r"(rt_pa0_), [a1] "r"(rt_pa1_),        \
-				  [a2] "r"(rt_pa2_));                          \
-		}                                                              \
+#define RT_PROBE3(name, x0, x1, x2)                                        \
+	do {                                                               \
+		RT_PROBE_HIT(RT_PROBE_ID_##name);                          \
+		if (RT_PROBE_ACTIVE(name)) {                               \
+			uint64_t rt_pa0_ = (uint64_t)(x0);                 \
+			uint64_t rt_pa1_ = (uint64_t)(x1);                 \
+			uint64_t rt_pa2_ = (uint64_t)(x2);                 \
+			__asm__ __volatile__(                              \
+			    RT_PROBE_NOTE(name, "8@%[a0] 8@%[a1] 8@%[a2]") \
+			    :                                              \
+			    : [a0] "r"(rt_pa0_), [a1] "r"(rt_pa1_),        \
+			      [a2] "r"(rt_pa2_));                          \
+		}                                                          \
 	} while (0)
 
 #endif /* RT_PROBES_H */

@@ -319,8 +319,7 @@ static void acquirep(struct m *mp, struct p *pp)
 static struct p *releasep(struct m *mp)
 {
 	struct p *pp = mp->p;
-	if (pp == NULL || pp->m != mp ||
-	    atomic_load(&pp->status) != P_RUNNING)
+	if (pp == NULL || pp->m != mp || atomic_load(&pp->status) != P_RUNNING)
 		throw("releasep: invalid p state");
 	mp->p = NULL;
 	__atomic_store_n(&pp->m, NULL, __ATOMIC_RELEASE);
@@ -328,7 +327,8 @@ static struct p *releasep(struct m *mp)
 	return pp;
 }
 
-/* ---- run queues ----------------------------------------------------------- */
+/* ---- run queues -----------------------------------------------------------
+ */
 
 static void gqueue_push(struct gqueue *q, struct g *gp)
 {
@@ -409,11 +409,10 @@ static bool runqputslow(struct p *pp, struct g *gp, uint32_t h, uint32_t t)
 		throw("runqputslow: queue is not full");
 	for (uint32_t i = 0; i < n; i++)
 		batch[i] = atomic_load_explicit(
-			&pp->runq[(h + i) % RT_RUNQ_SIZE],
-			memory_order_relaxed);
-	if (!atomic_compare_exchange_strong_explicit(
-		    &pp->runqhead, &h, h + n, memory_order_release,
-		    memory_order_relaxed))
+		    &pp->runq[(h + i) % RT_RUNQ_SIZE], memory_order_relaxed);
+	if (!atomic_compare_exchange_strong_explicit(&pp->runqhead, &h, h + n,
+						     memory_order_release,
+						     memory_order_relaxed))
 		return false;
 	batch[n] = gp;
 	lock(&sched.lock);
@@ -438,10 +437,10 @@ static void runqput(struct p *pp, struct g *gp, bool next)
 		gp = old; /* kick the old runnext to the regular queue */
 	}
 	for (;;) {
-		uint32_t h = atomic_load_explicit(&pp->runqhead,
-						  memory_order_acquire);
-		uint32_t t = atomic_load_explicit(&pp->runqtail,
-						  memory_order_relaxed);
+		uint32_t h =
+		    atomic_load_explicit(&pp->runqhead, memory_order_acquire);
+		uint32_t t =
+		    atomic_load_explicit(&pp->runqtail, memory_order_relaxed);
 		if (t - h < RT_RUNQ_SIZE) {
 			atomic_store_explicit(&pp->runq[t % RT_RUNQ_SIZE], gp,
 					      memory_order_relaxed);
@@ -464,17 +463,17 @@ static struct g *runqget(struct p *pp, bool *inherit)
 		return next;
 	}
 	for (;;) {
-		uint32_t h = atomic_load_explicit(&pp->runqhead,
-						  memory_order_acquire);
-		uint32_t t = atomic_load_explicit(&pp->runqtail,
-						  memory_order_relaxed);
+		uint32_t h =
+		    atomic_load_explicit(&pp->runqhead, memory_order_acquire);
+		uint32_t t =
+		    atomic_load_explicit(&pp->runqtail, memory_order_relaxed);
 		if (t == h)
 			return NULL;
-		struct g *gp = atomic_load_explicit(
-			&pp->runq[h % RT_RUNQ_SIZE], memory_order_relaxed);
+		struct g *gp = atomic_load_explicit(&pp->runq[h % RT_RUNQ_SIZE],
+						    memory_order_relaxed);
 		if (atomic_compare_exchange_weak_explicit(
-			    &pp->runqhead, &h, h + 1, memory_order_release,
-			    memory_order_relaxed)) {
+			&pp->runqhead, &h, h + 1, memory_order_release,
+			memory_order_relaxed)) {
 			*inherit = false;
 			return gp;
 		}
@@ -490,10 +489,10 @@ static uint32_t runqgrab(struct p *pp, struct g *_Atomic *batch,
 			 uint32_t batchhead, bool stealnext)
 {
 	for (;;) {
-		uint32_t h = atomic_load_explicit(&pp->runqhead,
-						  memory_order_acquire);
-		uint32_t t = atomic_load_explicit(&pp->runqtail,
-						  memory_order_acquire);
+		uint32_t h =
+		    atomic_load_explicit(&pp->runqhead, memory_order_acquire);
+		uint32_t t =
+		    atomic_load_explicit(&pp->runqtail, memory_order_acquire);
 		uint32_t n = t - h;
 		n = n - n / 2;
 		if (n == 0) {
@@ -517,15 +516,15 @@ static uint32_t runqgrab(struct p *pp, struct g *_Atomic *batch,
 			continue; /* read an inconsistent h and t */
 		for (uint32_t i = 0; i < n; i++) {
 			struct g *gp = atomic_load_explicit(
-				&pp->runq[(h + i) % RT_RUNQ_SIZE],
-				memory_order_relaxed);
+			    &pp->runq[(h + i) % RT_RUNQ_SIZE],
+			    memory_order_relaxed);
 			atomic_store_explicit(
-				&batch[(batchhead + i) % RT_RUNQ_SIZE], gp,
-				memory_order_relaxed);
+			    &batch[(batchhead + i) % RT_RUNQ_SIZE], gp,
+			    memory_order_relaxed);
 		}
 		if (atomic_compare_exchange_strong_explicit(
-			    &pp->runqhead, &h, h + n, memory_order_release,
-			    memory_order_relaxed))
+			&pp->runqhead, &h, h + n, memory_order_release,
+			memory_order_relaxed))
 			return n;
 	}
 }
@@ -768,8 +767,8 @@ static struct g *stealwork(struct m *mp)
 		bool stealnext = round == 3;
 		uint32_t off = fastrand() % (uint32_t)gomaxprocs;
 		for (int32_t j = 0; j < gomaxprocs; j++) {
-			struct p *p2 = allp[(off + (uint32_t)j) %
-					    (uint32_t)gomaxprocs];
+			struct p *p2 =
+			    allp[(off + (uint32_t)j) % (uint32_t)gomaxprocs];
 			if (p2 == pp || atomic_load(&p2->status) == P_IDLE)
 				continue;
 			struct g *gp = runqsteal(pp, p2, stealnext);
@@ -816,7 +815,7 @@ top:;
 	/* Limit spinning Ms to half the busy Ps, so that a program with
 	 * little parallelism does not burn CPU looking for work. */
 	if (mp->spinning || 2 * atomic_load(&sched.nmspinning) <
-				    gomaxprocs - atomic_load(&sched.npidle)) {
+				gomaxprocs - atomic_load(&sched.npidle)) {
 		if (!mp->spinning) {
 			mp->spinning = true;
 			atomic_fetch_add(&sched.nmspinning, 1);
@@ -985,7 +984,8 @@ void ready(struct g *gp)
 	struct m *mp = getm();
 	mp->locks++;
 	if (readgstatus(gp) != G_WAITING) {
-		fprintf(stderr, "runtime: goready: goroutine %" PRIu64 " is %s\n",
+		fprintf(stderr,
+			"runtime: goready: goroutine %" PRIu64 " is %s\n",
 			gp->goid, gstatus_name(readgstatus(gp)));
 		throw("bad g->status in ready");
 	}
@@ -1063,7 +1063,8 @@ void goyield(void)
 	mcall(goyield_m);
 }
 
-/* ---- goroutine creation and exit ------------------------------------------- */
+/* ---- goroutine creation and exit -------------------------------------------
+ */
 
 /* gfput puts a dead G on pp's free list; mirrors gfput. */
 static void gfput(struct p *pp, struct g *gp)
@@ -1263,7 +1264,8 @@ void rt_unlock_os_thread(void)
 	gp->lockedm = NULL;
 }
 
-/* ---- system calls ----------------------------------------------------------- */
+/* ---- system calls -----------------------------------------------------------
+ */
 
 /*
  * rt_entersyscall: the goroutine is about to block in the kernel. Drop the
@@ -1356,7 +1358,8 @@ static struct g *exitsyscall0(struct m *mp, struct g *gp)
 	return NULL;
 }
 
-/* ---- sysmon --------------------------------------------------------------- */
+/* ---- sysmon ---------------------------------------------------------------
+ */
 
 /* preemptone asks the G running on pp to stop; mirrors preemptone. */
 static bool preemptone(struct p *pp)
@@ -1383,8 +1386,8 @@ static uint32_t retake(int64_t now)
 		uint32_t s = atomic_load(&pp->status);
 		bool sysretake = false;
 		if (s == P_RUNNING || s == P_SYSCALL) {
-			uint32_t t = __atomic_load_n(&pp->schedtick,
-						     __ATOMIC_RELAXED);
+			uint32_t t =
+			    __atomic_load_n(&pp->schedtick, __ATOMIC_RELAXED);
 			if (pd->schedtick != t) {
 				pd->schedtick = t;
 				pd->schedwhen = now;
@@ -1408,8 +1411,8 @@ static uint32_t retake(int64_t now)
 			 * someone is already looking, but do eventually. */
 			if (runqempty(pp) &&
 			    atomic_load(&sched.nmspinning) +
-					    atomic_load(&sched.npidle) >
-				    0 &&
+				    atomic_load(&sched.npidle) >
+				0 &&
 			    pd->syscallwhen + 10000000 > now)
 				continue;
 			uint32_t expect = P_SYSCALL;
@@ -1468,7 +1471,8 @@ static void *sysmon(void *arg)
 	return NULL;
 }
 
-/* ---- start and exit ----------------------------------------------------------- */
+/* ---- start and exit
+ * ----------------------------------------------------------- */
 
 static int32_t getproccount(void)
 {
@@ -1556,8 +1560,8 @@ static void quiesce(void)
 	for (int tries = 0; tries < 10000; tries++) {
 		bool busy = false;
 		for (int32_t i = 0; i < gomaxprocs; i++) {
-			struct m *mp = __atomic_load_n(&allp[i]->m,
-						       __ATOMIC_ACQUIRE);
+			struct m *mp =
+			    __atomic_load_n(&allp[i]->m, __ATOMIC_ACQUIRE);
 			if (mp != NULL) {
 				busy = true;
 				preemptone(allp[i]);
@@ -1599,7 +1603,8 @@ int rt_main(rt_func fn, void *arg)
 	return 0;
 }
 
-/* ---- introspection ------------------------------------------------------------ */
+/* ---- introspection
+ * ------------------------------------------------------------ */
 
 rt_g *rt_getg(void)
 {
@@ -1664,8 +1669,8 @@ void rt_read_sched_stats(struct rt_sched_stats *out)
 bool sync_runtime_canspin(int i)
 {
 	if (i >= 4 || ncpu <= 1 ||
-	    gomaxprocs <= atomic_load(&sched.npidle) +
-				  atomic_load(&sched.nmspinning) + 1)
+	    gomaxprocs <=
+		atomic_load(&sched.npidle) + atomic_load(&sched.nmspinning) + 1)
 		return false;
 	struct p *pp = getm()->p;
 	return pp != NULL && runqempty(pp);

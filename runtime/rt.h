@@ -160,12 +160,12 @@ void rt_waitgroup_wait(rt_waitgroup *wg);
 struct rt_sched_stats {
 	uint64_t goroutines_created; /* newproc calls */
 	uint64_t goroutines_ended;   /* goexit calls */
-	uint64_t steals;             /* successful runqsteal */
-	uint64_t preempt_coop;       /* cooperative preemptions taken */
-	uint64_t preempt_async;      /* signal preemptions taken */
+	uint64_t steals;	     /* successful runqsteal */
+	uint64_t preempt_coop;	     /* cooperative preemptions taken */
+	uint64_t preempt_async;	     /* signal preemptions taken */
 	uint64_t syscall_retakes;    /* Ps retaken by sysmon from syscalls */
-	uint64_t handoffs;           /* handoffp calls */
-	uint32_t threads;            /* Ms created, sysmon included */
+	uint64_t handoffs;	     /* handoffp calls */
+	uint32_t threads;	     /* Ms created, sysmon included */
 };
 void rt_read_sched_stats(struct rt_sched_stats *out);
 

@@ -38,23 +38,22 @@
 
 /* --- probes: librt's own per-M count of every probe site passed -------- */
 
-#define RT_PROBE_HIT(id)                                                       \
-	do {                                                                   \
-		uint64_t *rt_c_ = &getm()->probe_counts[(id)];                 \
-		__atomic_store_n(rt_c_, *rt_c_ + 1, __ATOMIC_RELAXED);         \
+#define RT_PROBE_HIT(id)                                               \
+	do {                                                           \
+		uint64_t *rt_c_ = &getm()->probe_counts[(id)];         \
+		__atomic_store_n(rt_c_, *rt_c_ + 1, __ATOMIC_RELAXED); \
 	} while (0)
 #include "probes.h"
 
-
 /* --- configuration ------------------------------------------------------ */
 
-#define RT_MAX_PROCS        1024
-#define RT_RUNQ_SIZE        256       /* per-P local run queue, as Go's */
-#define RT_FORCE_PREEMPT_NS 10000000  /* sysmon preempts after 10 ms */
-#define RT_SYSMON_MIN_US    20        /* sysmon's shortest sleep */
-#define RT_SYSMON_MAX_US    10000     /* sysmon's longest sleep when active */
-#define RT_GFREE_LOCAL_MAX  64        /* per-P free G cache, as gfput */
-#define RT_GFREE_KEEP_STACK 1024      /* global free Gs keeping a stack */
+#define RT_MAX_PROCS	    1024
+#define RT_RUNQ_SIZE	    256	     /* per-P local run queue, as Go's */
+#define RT_FORCE_PREEMPT_NS 10000000 /* sysmon preempts after 10 ms */
+#define RT_SYSMON_MIN_US    20	     /* sysmon's shortest sleep */
+#define RT_SYSMON_MAX_US    10000    /* sysmon's longest sleep when active */
+#define RT_GFREE_LOCAL_MAX  64	     /* per-P free G cache, as gfput */
+#define RT_GFREE_KEEP_STACK 1024     /* global free Gs keeping a stack */
 
 /* --- locks and notes (lock_futex.c; mirror runtime/lock_futex.go) ------- */
 
@@ -81,12 +80,12 @@ void futexwakeup(_Atomic uint32_t *addr, int cnt);
 /* --- G ------------------------------------------------------------------ */
 
 enum gstatus {
-	G_IDLE = 0,     /* just allocated, not yet initialized */
+	G_IDLE = 0,	/* just allocated, not yet initialized */
 	G_RUNNABLE = 1, /* on a run queue, not running */
-	G_RUNNING = 2,  /* running user code on an M with a P */
-	G_SYSCALL = 3,  /* in a system call, on an M without a P */
-	G_WAITING = 4,  /* parked; on some wait queue */
-	G_DEAD = 6,     /* unused, on a free list or exited */
+	G_RUNNING = 2,	/* running user code on an M with a P */
+	G_SYSCALL = 3,	/* in a system call, on an M without a P */
+	G_WAITING = 4,	/* parked; on some wait queue */
+	G_DEAD = 6,	/* unused, on a free list or exited */
 };
 
 /* gobuf: the saved context; callee-saved registers live on the G's stack. */
@@ -97,53 +96,53 @@ struct gobuf {
 struct m;
 
 struct g {
-	struct gobuf sched;           /* saved context while not running */
-	uintptr_t stack_lo;           /* usable stack [stack_lo, stack_hi) */
-	uintptr_t stack_hi;           /* */
+	struct gobuf sched;	       /* saved context while not running */
+	uintptr_t stack_lo;	       /* usable stack [stack_lo, stack_hi) */
+	uintptr_t stack_hi;	       /* */
 	_Atomic uint32_t atomicstatus; /* enum gstatus */
-	_Atomic bool preempt;         /* preemption requested by sysmon */
-	uint64_t goid;                /* goroutine id; 0 while dead */
-	uint64_t parentgoid;          /* goid of the creator */
-	rt_func fn;                   /* entry function and its argument */
-	void *arg;                    /* */
-	struct m *m;                  /* M running this G, or NULL */
-	struct m *lockedm;            /* M this G is locked to, or NULL */
-	struct g *schedlink;          /* next on a run or free queue */
+	_Atomic bool preempt;	       /* preemption requested by sysmon */
+	uint64_t goid;		       /* goroutine id; 0 while dead */
+	uint64_t parentgoid;	       /* goid of the creator */
+	rt_func fn;		       /* entry function and its argument */
+	void *arg;		       /* */
+	struct m *m;		       /* M running this G, or NULL */
+	struct m *lockedm;	       /* M this G is locked to, or NULL */
+	struct g *schedlink;	       /* next on a run or free queue */
 	enum rt_waitreason waitreason; /* why parked, if G_WAITING */
-	int64_t waitsince;            /* when parked (nanotime) */
-	void *param;                  /* passed by the waker (sudog etc.) */
-	bool issystem;                /* runtime-internal goroutine */
-	void *asan_fake_stack;        /* ASan fiber bookkeeping */
+	int64_t waitsince;	       /* when parked (nanotime) */
+	void *param;		       /* passed by the waker (sudog etc.) */
+	bool issystem;		       /* runtime-internal goroutine */
+	void *asan_fake_stack;	       /* ASan fiber bookkeeping */
 };
 
 /* --- M ------------------------------------------------------------------ */
 
 struct m {
-	struct gobuf g0buf;           /* g0 (scheduler) context */
-	int64_t id;                   /* 0 is the thread that called rt_main */
-	pid_t procid;                 /* Linux tid */
-	pthread_t thread;             /* */
-	struct g *curg;               /* G running on this M, or NULL */
-	struct p *p;                  /* attached P, or NULL */
-	struct p *nextp;              /* P to acquire when woken */
-	struct p *oldp;               /* P held before entering a syscall */
-	struct g *lockedg;            /* G locked to this M (LockOSThread) */
-	uint32_t lockedext;           /* nesting of rt_lock_os_thread */
-	int32_t locks;                /* runtime locks held; no preemption */
-	bool spinning;                /* looking for work, without any */
-	bool issysmon;                /* the sysmon thread */
-	bool preempting;              /* inside the SIGURG handler */
-	rt_note park;                 /* sleeps here when idle */
-	struct m *schedlink;          /* next on sched.midle */
-	struct m *alllink;            /* next on allm */
+	struct gobuf g0buf;  /* g0 (scheduler) context */
+	int64_t id;	     /* 0 is the thread that called rt_main */
+	pid_t procid;	     /* Linux tid */
+	pthread_t thread;    /* */
+	struct g *curg;	     /* G running on this M, or NULL */
+	struct p *p;	     /* attached P, or NULL */
+	struct p *nextp;     /* P to acquire when woken */
+	struct p *oldp;	     /* P held before entering a syscall */
+	struct g *lockedg;   /* G locked to this M (LockOSThread) */
+	uint32_t lockedext;  /* nesting of rt_lock_os_thread */
+	int32_t locks;	     /* runtime locks held; no preemption */
+	bool spinning;	     /* looking for work, without any */
+	bool issysmon;	     /* the sysmon thread */
+	bool preempting;     /* inside the SIGURG handler */
+	rt_note park;	     /* sleeps here when idle */
+	struct m *schedlink; /* next on sched.midle */
+	struct m *alllink;   /* next on allm */
 	/* the action a G asked g0 to run after switching (mcall) */
 	struct g *(*mcall_fn)(struct m *mp, struct g *gp);
-	rt_unlockf waitunlockf;       /* gopark's unlock function and arg */
-	void *waitlock;               /* */
-	uint32_t fastrand;            /* per-M PRNG state */
-	void *g0_stack_lo;            /* g0 stack, for ASan fiber switches */
-	size_t g0_stack_size;         /* */
-	void *asan_fake_stack;        /* ASan bookkeeping for g0 */
+	rt_unlockf waitunlockf; /* gopark's unlock function and arg */
+	void *waitlock;		/* */
+	uint32_t fastrand;	/* per-M PRNG state */
+	void *g0_stack_lo;	/* g0 stack, for ASan fiber switches */
+	size_t g0_stack_size;	/* */
+	void *asan_fake_stack;	/* ASan bookkeeping for g0 */
 	uint64_t probe_counts[RT_PROBE_NUM]; /* probe sites passed */
 };
 
@@ -166,13 +165,13 @@ struct sysmontick {
 struct p {
 	int32_t id;
 	_Atomic uint32_t status;      /* enum pstatus */
-	struct p *link;               /* next on sched.pidle */
-	uint32_t schedtick;           /* incremented on every scheduler call */
+	struct p *link;		      /* next on sched.pidle */
+	uint32_t schedtick;	      /* incremented on every scheduler call */
 	_Atomic uint32_t syscalltick; /* incremented on every system call */
 	struct sysmontick sysmontick; /* owned by sysmon */
-	struct m *m;                  /* back-link to the M holding it */
-	uint64_t goidcache;           /* batch of goids, as Go's */
-	uint64_t goidcacheend;        /* */
+	struct m *m;		      /* back-link to the M holding it */
+	uint64_t goidcache;	      /* batch of goids, as Go's */
+	uint64_t goidcacheend;	      /* */
 	/* local run queue: lock-free ring, single producer (the owner),
 	 * many consumers (owner and stealers) */
 	_Atomic uint32_t runqhead;
@@ -181,8 +180,8 @@ struct p {
 	/* runnext, if set, runs next in place of the queue's head, sharing the
 	 * time slice of the G that readied it */
 	struct g *_Atomic runnext;
-	struct g *gfree;              /* free Gs (status G_DEAD) */
-	int32_t gfreecnt;             /* */
+	struct g *gfree;  /* free Gs (status G_DEAD) */
+	int32_t gfreecnt; /* */
 };
 
 /* --- the scheduler's global state; mirrors schedt --------------------- */
@@ -193,25 +192,25 @@ struct gqueue {
 };
 
 struct schedt {
-	rt_lock lock;                 /* protects everything below unless noted */
-	_Atomic uint64_t goidgen;     /* atomic */
-	struct m *midle;              /* idle Ms waiting for work */
-	int32_t nmidle;               /* */
-	int32_t nmidlelocked;         /* locked Ms waiting for their G */
-	int64_t mnext;                /* Ms created so far; next M id */
-	int32_t nmsys;                /* system Ms not counted by checkdead */
-	struct p *pidle;              /* idle Ps */
-	_Atomic int32_t npidle;       /* atomic */
-	_Atomic int32_t nmspinning;   /* atomic */
-	struct gqueue runq;           /* global run queue */
-	_Atomic int32_t runqsize;     /* atomic reads allowed without lock */
-	rt_lock gflock;               /* protects the global free G lists */
-	struct g *gfree_stack;        /* free Gs with a stack */
-	struct g *gfree_nostack;      /* free Gs whose stack was released */
-	int32_t ngfree;               /* */
-	_Atomic bool exiting;         /* main returned; run nothing more */
-	_Atomic bool sysmonwait;      /* sysmon sleeps on sysmonnote */
-	rt_note sysmonnote;           /* */
+	rt_lock lock;		    /* protects everything below unless noted */
+	_Atomic uint64_t goidgen;   /* atomic */
+	struct m *midle;	    /* idle Ms waiting for work */
+	int32_t nmidle;		    /* */
+	int32_t nmidlelocked;	    /* locked Ms waiting for their G */
+	int64_t mnext;		    /* Ms created so far; next M id */
+	int32_t nmsys;		    /* system Ms not counted by checkdead */
+	struct p *pidle;	    /* idle Ps */
+	_Atomic int32_t npidle;	    /* atomic */
+	_Atomic int32_t nmspinning; /* atomic */
+	struct gqueue runq;	    /* global run queue */
+	_Atomic int32_t runqsize;   /* atomic reads allowed without lock */
+	rt_lock gflock;		    /* protects the global free G lists */
+	struct g *gfree_stack;	    /* free Gs with a stack */
+	struct g *gfree_nostack;    /* free Gs whose stack was released */
+	int32_t ngfree;		    /* */
+	_Atomic bool exiting;	    /* main returned; run nothing more */
+	_Atomic bool sysmonwait;    /* sysmon sleeps on sysmonnote */
+	rt_note sysmonnote;	    /* */
 };
 
 extern struct schedt sched;
@@ -242,7 +241,10 @@ extern __thread struct m *rt_tls_m;
 static inline struct m *getm(void)
 {
 	struct m *mp;
-	__asm__ volatile("movq %%fs:rt_tls_m@tpoff, %0" : "=r"(mp) : : "memory");
+	__asm__ volatile("movq %%fs:rt_tls_m@tpoff, %0"
+			 : "=r"(mp)
+			 :
+			 : "memory");
 	return mp;
 }
 
@@ -261,7 +263,7 @@ void casgstatus(struct g *gp, uint32_t oldval, uint32_t newval);
 
 _Noreturn void throw(const char *msg);
 _Noreturn void fatal(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
+    __attribute__((format(printf, 1, 2)));
 
 uint32_t fastrand(void);
 void goyield(void);

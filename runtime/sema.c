@@ -22,11 +22,11 @@
 #define SEMTABSZ 251
 
 struct sudog {
-	struct g *g;         /* the waiting goroutine */
-	uint32_t *elem;      /* semaphore address */
-	struct sudog *next;  /* neighbours on the root's list */
-	struct sudog *prev;  /* */
-	uint32_t ticket;     /* 1 if the unit was handed to us */
+	struct g *g;	    /* the waiting goroutine */
+	uint32_t *elem;	    /* semaphore address */
+	struct sudog *next; /* neighbours on the root's list */
+	struct sudog *prev; /* */
+	uint32_t ticket;    /* 1 if the unit was handed to us */
 };
 
 struct semaroot {

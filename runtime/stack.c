@@ -78,10 +78,9 @@ static void stackpool_refill(void)
 {
 	size_t span = pagesize + RT_STACK_SIZE;
 	size_t len = span * RT_STACKS_PER_CHUNK;
-	char *base = mmap(NULL, len, PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
-				  MAP_STACK,
-			  -1, 0);
+	char *base = mmap(
+	    NULL, len, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
 	if (base == MAP_FAILED)
 		fatal("runtime: cannot allocate goroutine stack (%zu bytes): "
 		      "%s",
@@ -100,7 +99,8 @@ static void stackpool_refill(void)
 	for (int i = RT_STACKS_PER_CHUNK - 1; i >= 0; i--) {
 		char *guard = base + (size_t)i * span;
 		install_guard(guard);
-		stackpool.free[stackpool.nfree++] = (uintptr_t)(guard + pagesize);
+		stackpool.free[stackpool.nfree++] =
+		    (uintptr_t)(guard + pagesize);
 	}
 }
 
@@ -155,12 +155,12 @@ void gostartcall(struct g *gp)
 	__asm__ volatile("stmxcsr %0" : "=m"(mxcsr));
 	__asm__ volatile("fnstcw %0" : "=m"(fpucw));
 	sp[0] = (uint64_t)mxcsr | ((uint64_t)fpucw << 32);
-	sp[1] = 0;                         /* r15 */
-	sp[2] = 0;                         /* r14 */
-	sp[3] = 0;                         /* r13 */
-	sp[4] = (uint64_t)(uintptr_t)gp;   /* r12 */
-	sp[5] = 0;                         /* rbx */
-	sp[6] = 0;                         /* rbp: ends the frame chain */
+	sp[1] = 0;			 /* r15 */
+	sp[2] = 0;			 /* r14 */
+	sp[3] = 0;			 /* r13 */
+	sp[4] = (uint64_t)(uintptr_t)gp; /* r12 */
+	sp[5] = 0;			 /* rbx */
+	sp[6] = 0;			 /* rbp: ends the frame chain */
 	sp[7] = (uint64_t)(uintptr_t)rt_gotrampoline;
 	sp[8] = 0;
 	sp[9] = 0;

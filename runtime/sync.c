@@ -96,7 +96,7 @@ static void mutex_lock_slow(rt_mutex *m)
 		if (starving && (old & MUTEX_LOCKED))
 			new |= MUTEX_STARVING;
 		if (awoke) {
-			if ((new & MUTEX_WOKEN) == 0)
+			if ((new &MUTEX_WOKEN) == 0)
 				sync_fatal("sync: inconsistent mutex state");
 			new &= ~MUTEX_WOKEN;
 		}
@@ -120,7 +120,7 @@ static void mutex_lock_slow(rt_mutex *m)
 			    (old >> MUTEX_WAITER_SHIFT) == 0)
 				sync_fatal("sync: inconsistent mutex state");
 			int32_t delta =
-				MUTEX_LOCKED - (1 << MUTEX_WAITER_SHIFT);
+			    MUTEX_LOCKED - (1 << MUTEX_WAITER_SHIFT);
 			if (!starving || (old >> MUTEX_WAITER_SHIFT) == 1)
 				delta -= MUTEX_STARVING; /* exit starvation */
 			__atomic_fetch_add(&m->state, delta, __ATOMIC_SEQ_CST);
@@ -143,7 +143,7 @@ static void mutex_unlock_slow(rt_mutex *m, int32_t new)
 {
 	if (((new + MUTEX_LOCKED) & MUTEX_LOCKED) == 0)
 		sync_fatal("sync: unlock of unlocked mutex");
-	if (new & MUTEX_STARVING) {
+	if (new &MUTEX_STARVING) {
 		/* Hand ownership to the next waiter and yield our time slice
 		 * so it runs at once. */
 		rt_semrelease(&m->sema, true);
@@ -166,8 +166,8 @@ static void mutex_unlock_slow(rt_mutex *m, int32_t new)
 
 void rt_mutex_unlock(rt_mutex *m)
 {
-	int32_t new = __atomic_sub_fetch(&m->state, MUTEX_LOCKED,
-					 __ATOMIC_SEQ_CST);
+	int32_t new =
+	    __atomic_sub_fetch(&m->state, MUTEX_LOCKED, __ATOMIC_SEQ_CST);
 	if (new != 0)
 		mutex_unlock_slow(m, new);
 }
@@ -175,9 +175,8 @@ void rt_mutex_unlock(rt_mutex *m)
 /* rt_waitgroup_add mirrors (*WaitGroup).Add. */
 void rt_waitgroup_add(rt_waitgroup *wg, int delta)
 {
-	uint64_t state = __atomic_add_fetch(&wg->state,
-					    (uint64_t)(int64_t)delta << 32,
-					    __ATOMIC_SEQ_CST);
+	uint64_t state = __atomic_add_fetch(
+	    &wg->state, (uint64_t)(int64_t)delta << 32, __ATOMIC_SEQ_CST);
 	int32_t v = (int32_t)(state >> 32);
 	uint32_t w = (uint32_t)state;
 	if (v < 0)

@@ -1,0 +1,166 @@
+/*
+ * rt_test.h — helpers shared by the librt unit tests.
+ *
+ * libcheck runs every test in a forked child, and rt_main may be called only
+ * once per process, so each test calls rtt_run() (rt_main) exactly once.
+ *
+ * Assertions inside goroutines do not call ck_assert (it would exit the
+ * process from a runtime thread, or longjmp across goroutine stacks under
+ * CK_NOFORK). They go through RTT_CHECK, which records the first failure;
+ * rtt_run() turns it into a libcheck failure after rt_main returns.
+ *
+ * The park/ready helpers (rtt_note, rtt_join) live in rt_note.h, which the
+ * traced programs in tests/progs use too.
+ */
+#ifndef RT_TEST_H
+#define RT_TEST_H
+
+#include <check.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "rt.h"
+#include "rt_note.h"
+
+/* Generous: the VM is small and noisy and ASan is several times slower. */
+#define RTT_TIMEOUT 180
+
+/*
+ * A test whose progress hangs on the scheduler (a spinner that only
+ * preemption can stop, a P that only sysmon can retake) gives up after
+ * RTT_STUCK_NS and fails with a message, rather than hang until libcheck's
+ * timeout (tripled under ASan, that could outlast run-tests.sh's budget for
+ * the whole suite). Far beyond any scheduling delay: not a timing assertion.
+ */
+#define RTT_STUCK_NS (30LL * 1000 * 1000 * 1000)
+
+/* rtt_mono_ns reads CLOCK_MONOTONIC without calling into librt. */
+static inline int64_t rtt_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* ---- failures recorded from goroutines -------------------------------- */
+
+static atomic_int rtt_failed;
+static char rtt_failmsg[1024];
+
+static inline void rtt_fail(const char *file, int line, const char *cond,
+			    const char *fmt, ...)
+{
+	int expect = 0;
+	va_list ap;
+	int n;
+
+	if (!atomic_compare_exchange_strong(&rtt_failed, &expect, 1))
+		return;
+	n = snprintf(rtt_failmsg, sizeof(rtt_failmsg), "%s:%d: %s: ", file,
+		     line, cond);
+	if (n < 0 || (size_t)n >= sizeof(rtt_failmsg))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(rtt_failmsg + n, sizeof(rtt_failmsg) - (size_t)n, fmt, ap);
+	va_end(ap);
+	atomic_store(&rtt_failed, 2); /* message complete */
+}
+
+/* RTT_CHECK(cond, fmt, ...) — usable on any goroutine. */
+#define RTT_CHECK(cond, ...)                                              \
+	do {                                                              \
+		if (!(cond))                                              \
+			rtt_fail(__FILE__, __LINE__, #cond, __VA_ARGS__); \
+	} while (0)
+
+static inline bool rtt_ok(void)
+{
+	return atomic_load(&rtt_failed) == 0;
+}
+
+/*
+ * rtt_run sets GOMAXPROCS (RT_MAXPROCS) to maxprocs if it is > 0 (0 leaves
+ * it to the environment: the CPUs, or RT_MAXPROCS as the caller set it),
+ * runs fn(arg) as the main goroutine and fails the test with the first
+ * RTT_CHECK failure. The test's child process is forked: setenv is local.
+ */
+static inline void rtt_run(int maxprocs, rt_func fn, void *arg)
+{
+	char buf[16];
+	int rc;
+
+	if (maxprocs > 0) {
+		snprintf(buf, sizeof(buf), "%d", maxprocs);
+		setenv("RT_MAXPROCS", buf, 1);
+	}
+	rc = rt_main(fn, arg);
+	ck_assert_msg(rtt_ok(), "%s", rtt_failmsg);
+	ck_assert_int_eq(rc, 0);
+}
+
+/*
+ * rtt_tidset: a small lock-free set of thread ids.
+ */
+#define RTT_TIDSET_CAP 256
+typedef struct rtt_tidset {
+	atomic_int tid[RTT_TIDSET_CAP];
+	atomic_int overflow;
+} rtt_tidset;
+
+static inline void rtt_tidset_add(rtt_tidset *s, int tid)
+{
+	for (int i = 0; i < RTT_TIDSET_CAP; i++) {
+		int cur = atomic_load(&s->tid[i]);
+
+		if (cur == tid)
+			return;
+		if (cur == 0) {
+			int expect = 0;
+
+			if (atomic_compare_exchange_strong(&s->tid[i], &expect,
+							   tid) ||
+			    expect == tid)
+				return;
+		}
+	}
+	atomic_store(&s->overflow, 1);
+}
+
+static inline bool rtt_tidset_has(rtt_tidset *s, int tid)
+{
+	for (int i = 0; i < RTT_TIDSET_CAP; i++)
+		if (atomic_load(&s->tid[i]) == tid)
+			return true;
+	return false;
+}
+
+static inline int rtt_tidset_len(rtt_tidset *s)
+{
+	int n = 0;
+
+	for (int i = 0; i < RTT_TIDSET_CAP; i++)
+		if (atomic_load(&s->tid[i]) != 0)
+			n++;
+	return n;
+}
+
+/* rtt_suite_main runs a suite and returns non-zero if anything failed. */
+static inline int rtt_suite_main(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+#endif /* RT_TEST_H */

@@ -1,0 +1,241 @@
+/*
+ * attach.c — `rttrace attach -p PID`: the trace report for a librt program
+ * that is already running, from attach until it exits, --duration passes,
+ * or Ctrl-C.
+ *
+ * Unlike `trace`, the counts start at attach, so they are less than
+ * librt's RT_STATS totals, and goroutines parked before attach have no
+ * park start: their goready is counted but not timed.
+ */
+#include <argp.h>
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rttrace.h"
+#include "sched_user.h"
+#include "usdt_check.h"
+
+static struct attach_env {
+	pid_t pid;
+	double duration; /* seconds; 0: until exit or Ctrl-C */
+	bool json;
+	bool nsec;
+	unsigned int max_goroutines;
+} env;
+
+static volatile bool exiting;
+
+static const char doc[] =
+    "Trace a running program linked with librt, and report its scheduler "
+    "when it exits, after --duration, or on Ctrl-C.\n"
+    "\n"
+    "USAGE: rttrace attach -p PID [OPTIONS]\n"
+    "\n"
+    "The report is the one `rttrace trace` prints, counted from attach: "
+    "librt's own totals include what ran before.\n"
+    "\n"
+    "Exit status: 0 once the report is printed; 1 if rttrace could not "
+    "attach; 2 for a bad command line.\n"
+    "\n"
+    "EXAMPLES:\n"
+    "  sudo rttrace attach -p 4242             # until it exits or Ctrl-C\n"
+    "  sudo rttrace attach -p 4242 -d 5 --json # five seconds, as JSON\n"
+    "\n"
+    "OPTIONS:";
+
+enum {
+	OPT_NSEC = 0x100,
+	OPT_MAX_GOROUTINES,
+};
+
+static const struct argp_option opts[] = {
+    {"pid", 'p', "PID", 0, "Process to trace (required)", 0},
+    {"duration", 'd', "SECONDS", 0, "Stop after SECONDS", 0},
+    {"json", 'j', NULL, 0, "Print the report as JSON", 0},
+    {"nsec", OPT_NSEC, NULL, 0, "Histograms in nanoseconds (default usecs)", 0},
+    {"max-goroutines", OPT_MAX_GOROUTINES, "N", 0,
+     "Goroutines timed at once (default 1048576)", 0},
+    {"verbose", 'v', NULL, 0, "libbpf debug output and rttrace's notes", 0},
+    {NULL, 'h', NULL, OPTION_HIDDEN, "Show the full help", 0},
+    {},
+};
+
+static error_t parse_arg(int key, char *arg, struct argp_state *state)
+{
+	char *end;
+	long n;
+
+	switch (key) {
+	case 'p':
+		errno = 0;
+		n = strtol(arg, &end, 10);
+		if (errno || *end || n <= 0 || n > INT_MAX)
+			argp_error(state, "invalid PID: %s", arg);
+		env.pid = n;
+		break;
+	case 'd':
+		errno = 0;
+		env.duration = strtod(arg, &end);
+		if (errno || *end || env.duration <= 0)
+			argp_error(state, "invalid --duration: %s", arg);
+		break;
+	case 'j':
+		env.json = true;
+		break;
+	case OPT_NSEC:
+		env.nsec = true;
+		break;
+	case OPT_MAX_GOROUTINES:
+		errno = 0;
+		n = strtol(arg, &end, 0);
+		if (errno || *end || n <= 0 || n > UINT_MAX)
+			argp_error(state, "invalid --max-goroutines: %s", arg);
+		env.max_goroutines = n;
+		break;
+	case 'v':
+		rttrace_env.verbose = true;
+		break;
+	case 'h':
+		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
+		break;
+	case ARGP_KEY_ARG:
+		argp_error(state, "unexpected argument: %s", arg);
+		break;
+	case ARGP_KEY_END:
+		if (!env.pid)
+			argp_error(state, "-p PID is required");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp argp = {
+    .options = opts,
+    .parser = parse_arg,
+    .args_doc = NULL,
+    .doc = doc,
+};
+
+static void sig_handler(int sig)
+{
+	(void)sig;
+	exiting = true;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * wait_target waits until the process behind pidfd exits (it becomes
+ * readable), the duration passes, or a signal sets exiting.
+ */
+static void wait_target(int pidfd, double start, struct sched_target *t)
+{
+	struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
+
+	t->state = TARGET_RUNNING;
+	while (!exiting) {
+		int timeout = -1;
+
+		if (env.duration > 0) {
+			double left = start + env.duration - now_s();
+
+			if (left <= 0)
+				return;
+			timeout = (int)(left * 1000) + 1;
+		}
+		if (poll(&pfd, 1, timeout) > 0) {
+			t->state = TARGET_ENDED;
+			return;
+		}
+	}
+	t->interrupted = true;
+}
+
+int cmd_attach(int argc, char **argv)
+{
+	struct sched_session sess = {0};
+	struct sched_target target = {0};
+	struct sigaction sa = {.sa_handler = sig_handler};
+	char exe[64], real[PATH_MAX];
+	struct usdt_probes probes;
+	struct sched_opts sopts;
+	int err, pidfd, ret = RTTRACE_EXIT_FAIL;
+	double start;
+
+	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
+	if (err)
+		return RTTRACE_EXIT_USAGE;
+	if (preflight_privileges() || preflight_btf())
+		return RTTRACE_EXIT_FAIL;
+
+	/* a pidfd pins the process: its pid cannot be reused under us */
+	pidfd = syscall(SYS_pidfd_open, env.pid, 0);
+	if (pidfd < 0) {
+		rt_errorf("PID %d: %s", (int)env.pid, strerror(errno));
+		return RTTRACE_EXIT_FAIL;
+	}
+	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)env.pid);
+	if (!realpath(exe, real)) {
+		rt_errorf("PID %d: cannot read its executable: %s",
+			  (int)env.pid, strerror(errno));
+		goto close_pidfd;
+	}
+	err = usdt_check(exe, &probes);
+	if (err || !probes.total) {
+		rt_errorf("PID %d (%s) has no librt probes (not linked with "
+			  "librt?)",
+			  (int)env.pid, real);
+		goto close_pidfd;
+	}
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	sopts = (struct sched_opts){
+	    .tgid = env.pid,
+	    .nsec = env.nsec,
+	    .max_goroutines = env.max_goroutines,
+	};
+	/* /proc/PID/exe reaches the inode even if the file was replaced */
+	if (sched_load(&sess, &sopts) ||
+	    sched_attach(&sess, env.pid, exe, &probes))
+		goto cleanup;
+
+	if (!env.json)
+		fprintf(stderr, "Tracing PID %d (%s)... Hit Ctrl-C to end.\n",
+			(int)env.pid, real);
+	start = now_s();
+	target.pid = env.pid;
+	target.path = real;
+	wait_target(pidfd, start, &target);
+	target.wall_s = now_s() - start;
+
+	if (sched_report(&sess, &target, env.json, env.nsec) == 0)
+		ret = 0;
+cleanup:
+	/*
+	 * Unregistering uprobes takes the kernel ~0.1 s per probe site; let
+	 * a second Ctrl-C end rttrace at once: exit closes the links too.
+	 */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	sched_destroy(&sess);
+close_pidfd:
+	close(pidfd);
+	return ret;
+}

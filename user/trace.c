@@ -1,0 +1,422 @@
+/*
+ * trace.c — `rttrace trace -- PROGRAM [ARGS...]`: run PROGRAM with the
+ * scheduler programs attached from before its first instruction, and report
+ * when it exits.
+ *
+ * Holding PROGRAM before main is ptrace's exec stop: the child asks to be
+ * traced (PTRACE_TRACEME) and execs; the kernel stops it with SIGTRAP once
+ * the new image is mapped and before the dynamic loader or any constructor
+ * runs. rttrace then loads the BPF programs with the child's pid as filter,
+ * attaches them to its USDT probes (the kernel sets the probe semaphores in
+ * the already-mapped image) and detaches ptrace, releasing the child. So
+ * every probe site librt passes is seen, and librt's RT_STATS counts match.
+ *
+ * Exec failures travel back through a close-on-exec pipe: EOF means the
+ * exec succeeded, an errno means it did not.
+ */
+#include <argp.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rttrace.h"
+#include "sched_user.h"
+#include "usdt_check.h"
+
+/* how long a Ctrl-C waits for PROGRAM, which got the SIGINT too, to exit */
+#define EXIT_GRACE_MS 500
+
+static struct trace_env {
+	bool json;
+	bool nsec;
+	unsigned int max_goroutines;
+	char **cmd; /* PROGRAM and its arguments */
+} env;
+
+static volatile bool exiting;
+static volatile sig_atomic_t exit_signal; /* what set exiting */
+
+static const char doc[] =
+    "Run PROGRAM (linked with librt) traced from before main, and report "
+    "its scheduler when it exits.\n"
+    "\n"
+    "USAGE: rttrace trace [OPTIONS] [--] PROGRAM [ARGS...]\n"
+    "\n"
+    "The report: events per probe (count and rate), a log2 histogram of "
+    "park duration (gopark -> goready) per wait reason, a log2 histogram "
+    "of scheduler latency (goready -> gostart; a new goroutine's newproc "
+    "-> first gostart counts too, as in Go's tracer), and goroutines "
+    "created and ended. Per-probe counts are exact: they equal what librt "
+    "prints with RT_STATS=1. Ctrl-C detaches and prints what was "
+    "gathered.\n"
+    "\n"
+    "Exit status: PROGRAM's own (128+N if it was killed by signal N, or "
+    "if rttrace got signal N while it still ran); 127 if PROGRAM is "
+    "not found, 126 if it cannot be executed; 1 if rttrace could not "
+    "trace it (privileges, kernel BTF, no librt probes, BPF load); 2 for "
+    "a bad command line.\n"
+    "\n"
+    "EXAMPLES:\n"
+    "  sudo rttrace trace -- ./build/demo          # report on stdout\n"
+    "  sudo rttrace trace --nsec -- ./prog 1000    # histograms in ns\n"
+    "  sudo rttrace trace --json -- ./prog > r.json\n"
+    "\n"
+    "OPTIONS:";
+
+enum {
+	OPT_NSEC = 0x100,
+	OPT_MAX_GOROUTINES,
+};
+
+static const struct argp_option opts[] = {
+    {"json", 'j', NULL, 0, "Print the report as JSON", 0},
+    {"nsec", OPT_NSEC, NULL, 0, "Histograms in nanoseconds (default usecs)", 0},
+    {"max-goroutines", OPT_MAX_GOROUTINES, "N", 0,
+     "Goroutines timed at once (default 1048576)", 0},
+    {"verbose", 'v', NULL, 0, "libbpf debug output and rttrace's notes", 0},
+    {NULL, 'h', NULL, OPTION_HIDDEN, "Show the full help", 0},
+    {},
+};
+
+static error_t parse_arg(int key, char *arg, struct argp_state *state)
+{
+	char *end;
+	unsigned long n;
+
+	switch (key) {
+	case 'j':
+		env.json = true;
+		break;
+	case OPT_NSEC:
+		env.nsec = true;
+		break;
+	case OPT_MAX_GOROUTINES:
+		errno = 0;
+		n = strtoul(arg, &end, 0);
+		if (errno || *end || n == 0 || n > UINT_MAX)
+			argp_error(state, "invalid --max-goroutines: %s", arg);
+		env.max_goroutines = n;
+		break;
+	case 'v':
+		rttrace_env.verbose = true;
+		break;
+	case 'h':
+		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
+		break;
+	case ARGP_KEY_ARGS:
+		/* PROGRAM's own options are not ours, even without "--" */
+		env.cmd = state->argv + state->next;
+		state->next = state->argc;
+		break;
+	case ARGP_KEY_END:
+		if (!env.cmd) {
+			fprintf(
+			    stderr,
+			    "rttrace trace: no PROGRAM given (usage: "
+			    "rttrace trace [OPTIONS] -- PROGRAM [ARGS...])\n");
+			exit(RTTRACE_EXIT_USAGE);
+		}
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp argp = {
+    .options = opts,
+    .parser = parse_arg,
+    .args_doc = "[--] PROGRAM [ARGS...]",
+    .doc = doc,
+};
+
+static void sig_handler(int sig)
+{
+	exit_signal = sig;
+	exiting = true;
+}
+
+/*
+ * resolve_program finds cmd as execvp would (a name with a slash is a path,
+ * else each $PATH entry) so the binary can be checked for probes before
+ * anything runs. found gets the path to exec. Returns 0, -ENOENT, or
+ * -EACCES when a match exists but cannot be executed.
+ */
+static int resolve_program(const char *cmd, char *found, size_t len)
+{
+	const char *path, *p, *colon;
+	struct stat st;
+	int err = -ENOENT;
+
+	if (strchr(cmd, '/')) {
+		if (stat(cmd, &st))
+			return -errno;
+		if (!S_ISREG(st.st_mode) || access(cmd, X_OK))
+			return -EACCES;
+		snprintf(found, len, "%s", cmd);
+		return 0;
+	}
+	path = getenv("PATH");
+	if (!path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (p = path; *p; p = colon + 1) {
+		int dirlen;
+
+		colon = strchrnul(p, ':');
+		dirlen = colon - p;
+		/* an empty entry is the current directory */
+		snprintf(found, len, "%.*s%s%s", dirlen, p, dirlen ? "/" : "",
+			 cmd);
+		if (stat(found, &st) == 0 && S_ISREG(st.st_mode)) {
+			if (access(found, X_OK) == 0)
+				return 0;
+			err = -EACCES;
+		}
+		if (!*colon)
+			break;
+	}
+	return err;
+}
+
+/*
+ * spawn_held forks and execs PROGRAM stopped at its exec SIGTRAP. Returns
+ * the child's pid, or a negative rttrace exit status after printing why.
+ */
+static pid_t spawn_held(const char *path, char **argv)
+{
+	int pfd[2], child_err, status;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(pfd, O_CLOEXEC)) {
+		rt_errorf("pipe: %s", strerror(errno));
+		return -RTTRACE_EXIT_FAIL;
+	}
+	pid = fork();
+	if (pid < 0) {
+		rt_errorf("fork: %s", strerror(errno));
+		close(pfd[0]);
+		close(pfd[1]);
+		return -RTTRACE_EXIT_FAIL;
+	}
+	if (pid == 0) {
+		close(pfd[0]);
+		if (ptrace(PTRACE_TRACEME, 0, NULL, NULL) == 0)
+			execv(path, argv);
+		child_err = errno;
+		if (write(pfd[1], &child_err, sizeof(child_err)) < 0)
+			_exit(RTTRACE_EXIT_FAIL);
+		_exit(RTTRACE_EXIT_NOEXEC);
+	}
+	close(pfd[1]);
+	do {
+		n = read(pfd[0], &child_err, sizeof(child_err));
+	} while (n < 0 && errno == EINTR);
+	close(pfd[0]);
+	if (n == sizeof(child_err)) {
+		waitpid(pid, NULL, 0);
+		rt_errorf("%s: cannot execute: %s", argv[0],
+			  strerror(child_err));
+		return child_err == ENOENT ? -RTTRACE_EXIT_NOTFOUND
+					   : -RTTRACE_EXIT_NOEXEC;
+	}
+
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			rt_errorf("waitpid: %s", strerror(errno));
+			return -RTTRACE_EXIT_FAIL;
+		}
+	}
+	if (!WIFSTOPPED(status) || WSTOPSIG(status) != SIGTRAP) {
+		rt_errorf("%s: did not stop at exec (status %#x)", argv[0],
+			  status);
+		if (!WIFEXITED(status) && !WIFSIGNALED(status)) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+		}
+		return -RTTRACE_EXIT_FAIL;
+	}
+	/* should rttrace die while holding it, take the child along */
+	ptrace(PTRACE_SETOPTIONS, pid, NULL, (void *)PTRACE_O_EXITKILL);
+	return pid;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * wait_child waits for pid to end, or for Ctrl-C; after Ctrl-C it gives
+ * the child EXIT_GRACE_MS to die of the same SIGINT, so its end is
+ * reported too.
+ */
+static void wait_child(pid_t pid, struct sched_target *t)
+{
+	int status, r;
+
+	t->state = TARGET_RUNNING;
+	for (;;) {
+		r = waitpid(pid, &status, exiting ? WNOHANG : 0);
+		if (r == pid)
+			break;
+		if (r < 0 && errno != EINTR) {
+			rt_errorf("waitpid: %s", strerror(errno));
+			return;
+		}
+		if (exiting) {
+			t->interrupted = true;
+			for (int ms = 0; ms < EXIT_GRACE_MS; ms += 10) {
+				r = waitpid(pid, &status, WNOHANG);
+				if (r == pid)
+					goto ended;
+				usleep(10 * 1000);
+			}
+			return;
+		}
+	}
+ended:
+	if (WIFEXITED(status)) {
+		t->state = TARGET_EXITED;
+		t->status = WEXITSTATUS(status);
+	} else if (WIFSIGNALED(status)) {
+		t->state = TARGET_SIGNALLED;
+		t->status = WTERMSIG(status);
+	}
+}
+
+/* exit_status is rttrace's status for how the traced program ended. */
+static int exit_status(const struct sched_target *t)
+{
+	switch (t->state) {
+	case TARGET_EXITED:
+		return t->status;
+	case TARGET_SIGNALLED:
+		return RTTRACE_EXIT_SIGNALLED + t->status;
+	default:
+		/* detached on Ctrl-C or SIGTERM while the program still ran */
+		return RTTRACE_EXIT_SIGNALLED +
+		       (exit_signal ? (int)exit_signal : SIGINT);
+	}
+}
+
+int cmd_trace(int argc, char **argv)
+{
+	struct sched_session sess = {0};
+	struct sched_target target = {0};
+	struct sigaction sa = {.sa_handler = sig_handler};
+	char found[PATH_MAX], real[PATH_MAX];
+	struct usdt_probes probes;
+	struct sched_opts sopts;
+	int err, ret = RTTRACE_EXIT_FAIL;
+	double start;
+	pid_t pid;
+
+	err = argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, NULL);
+	if (err)
+		return RTTRACE_EXIT_USAGE;
+
+	if (preflight_privileges() || preflight_btf())
+		return RTTRACE_EXIT_FAIL;
+
+	err = resolve_program(env.cmd[0], found, sizeof(found));
+	if (err == -ENOENT) {
+		rt_errorf("%s: command not found", env.cmd[0]);
+		return RTTRACE_EXIT_NOTFOUND;
+	}
+	if (err) {
+		rt_errorf("%s: %s", env.cmd[0], strerror(-err));
+		return RTTRACE_EXIT_NOEXEC;
+	}
+	if (!realpath(found, real)) {
+		rt_errorf("%s: %s", found, strerror(errno));
+		return RTTRACE_EXIT_NOEXEC;
+	}
+
+	err = usdt_check(real, &probes);
+	if (err == -ENOEXEC) {
+		rt_errorf("%s is not an ELF executable: trace the librt "
+			  "program itself, not a script that runs it",
+			  env.cmd[0]);
+		return RTTRACE_EXIT_FAIL;
+	}
+	if (err) {
+		rt_errorf("%s: %s", real, strerror(-err));
+		return RTTRACE_EXIT_FAIL;
+	}
+	if (!probes.total) {
+		rt_errorf("%s has no librt probes (not linked with librt?)",
+			  env.cmd[0]);
+		return RTTRACE_EXIT_FAIL;
+	}
+	if (probes.unknown)
+		rt_notef("%u rt probe sites not known to this rttrace, ignored",
+			 probes.unknown);
+
+	/* no SA_RESTART: Ctrl-C must interrupt waitpid */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	pid = spawn_held(found, env.cmd);
+	if (pid < 0)
+		return -pid;
+
+	sopts = (struct sched_opts){
+	    .tgid = pid,
+	    .nsec = env.nsec,
+	    .max_goroutines = env.max_goroutines,
+	};
+	if (sched_load(&sess, &sopts) ||
+	    sched_attach(&sess, pid, real, &probes))
+		goto kill_child;
+	if (exiting) {
+		rt_errorf("interrupted before %s started", env.cmd[0]);
+		goto kill_child;
+	}
+
+	if (!env.json)
+		fprintf(stderr, "Tracing PID %d (%s)... Hit Ctrl-C to end.\n",
+			(int)pid, real);
+	start = now_s();
+	if (ptrace(PTRACE_DETACH, pid, NULL, NULL)) {
+		rt_errorf("cannot release %s: ptrace detach: %s", env.cmd[0],
+			  strerror(errno));
+		goto kill_child;
+	}
+
+	target.pid = pid;
+	target.path = real;
+	target.argv = env.cmd;
+	target.from_start = true;
+	wait_child(pid, &target);
+	target.wall_s = now_s() - start;
+
+	if (sched_report(&sess, &target, env.json, env.nsec) == 0)
+		ret = exit_status(&target);
+	goto cleanup;
+
+kill_child:
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+cleanup:
+	/*
+	 * Unregistering uprobes takes the kernel ~0.1 s per probe site; let
+	 * a second Ctrl-C end rttrace at once: exit closes the links too.
+	 */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	sched_destroy(&sess);
+	return ret;
+}

@@ -1,0 +1,117 @@
+/*
+ * bench_sched.c — scheduler microbenchmarks of librt, in `go test -bench`
+ * form, each paired by name with a Go benchmark in
+ * workloads/go/sched_bench_test.go so `make bench` can print them side by
+ * side.
+ *
+ *	GoroutineCreate    go f() + WaitGroup join, one goroutine per op
+ *	PingPong1P         round trip between two goroutines, GOMAXPROCS=1
+ *	PingPong2P         the same with GOMAXPROCS=2
+ *	Gosched            runtime.Gosched in a loop
+ *	MutexUncontended   sync.Mutex Lock+Unlock, one goroutine
+ *
+ * Ping-pong: librt has no channels yet, so the round trip goes through
+ * pchan (pchan.h), an unbuffered one-to-one channel built on
+ * rt_gopark/rt_goready the way chansend/chanrecv do a direct hand-off. The
+ * Go peer uses a real unbuffered channel, which takes the same path (gopark
+ * "chan receive"/"chan send", then goready onto the runnext slot).
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "bench.h"
+#include "pchan.h"
+#include "rt.h"
+
+/* ---- GoroutineCreate ------------------------------------------------------
+ */
+
+static void create_child(void *arg)
+{
+	rt_waitgroup_done(arg);
+}
+
+/* bench_goroutine_create: wg.Add(1); go f(); wg.Wait() per op. */
+static void bench_goroutine_create(struct bench_b *b)
+{
+	rt_waitgroup wg = {0};
+	for (int64_t i = 0; i < b->n; i++) {
+		rt_waitgroup_add(&wg, 1);
+		rt_go(create_child, &wg);
+		rt_waitgroup_wait(&wg);
+	}
+}
+
+/* ---- PingPong -------------------------------------------------------------
+ */
+
+struct pingpong {
+	struct pchan ping, pong;
+	int64_t n;
+	rt_waitgroup done;
+};
+
+/* pong_loop answers every ping: `for v := range ping { pong <- v }`. */
+static void pong_loop(void *arg)
+{
+	struct pingpong *pp = arg;
+	for (int64_t i = 0; i < pp->n; i++) {
+		uint64_t v = pchan_recv(&pp->ping);
+		pchan_send(&pp->pong, v + 1);
+	}
+	rt_waitgroup_done(&pp->done);
+}
+
+/* bench_pingpong: one op is ping <- v; <-pong. GOMAXPROCS comes from procs. */
+static void bench_pingpong(struct bench_b *b)
+{
+	struct pingpong pp = {.n = b->n};
+	rt_waitgroup_add(&pp.done, 1);
+	rt_go(pong_loop, &pp);
+	for (int64_t i = 0; i < b->n; i++) {
+		pchan_send(&pp.ping, (uint64_t)i);
+		if (pchan_recv(&pp.pong) != (uint64_t)i + 1) {
+			fprintf(stderr, "pingpong: wrong value\n");
+			abort();
+		}
+	}
+	bench_stop_timer(b);
+	rt_waitgroup_wait(&pp.done);
+}
+
+/* ---- Gosched --------------------------------------------------------------
+ */
+
+static void bench_gosched(struct bench_b *b)
+{
+	for (int64_t i = 0; i < b->n; i++) {
+		rt_gosched();
+	}
+}
+
+/* ---- MutexUncontended -----------------------------------------------------
+ */
+
+static void bench_mutex_uncontended(struct bench_b *b)
+{
+	rt_mutex mu = {0};
+	for (int64_t i = 0; i < b->n; i++) {
+		rt_mutex_lock(&mu);
+		rt_mutex_unlock(&mu);
+	}
+}
+
+static const struct bench benches[] = {
+    {"GoroutineCreate", 0, bench_goroutine_create},
+    {"PingPong1P", 1, bench_pingpong},
+    {"PingPong2P", 2, bench_pingpong},
+    {"Gosched", 0, bench_gosched},
+    {"MutexUncontended", 0, bench_mutex_uncontended},
+};
+
+int main(int argc, char **argv)
+{
+	return bench_main(argc, argv, benches,
+			  sizeof(benches) / sizeof(benches[0]));
+}

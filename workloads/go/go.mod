@@ -1,0 +1,3 @@
+module rttrace/workloads/go
+
+go 1.19
