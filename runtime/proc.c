@@ -352,11 +352,18 @@ static struct g *gqueue_pop(struct gqueue *q)
 	return gp;
 }
 
+static inline int32_t sched_runqsize(void)
+{
+	return atomic_load_explicit(&sched.runqsize, memory_order_relaxed);
+}
+
 /* globrunqput puts gp on the global run queue. sched.lock must be held. */
 static void globrunqput(struct g *gp)
 {
 	gqueue_push(&sched.runq, gp);
-	atomic_fetch_add(&sched.runqsize, 1);
+	/* written only under sched.lock; read racily outside it */
+	atomic_store_explicit(&sched.runqsize, sched_runqsize() + 1,
+			      memory_order_relaxed);
 }
 
 static void runqput(struct p *pp, struct g *gp, bool next);
@@ -368,7 +375,7 @@ static void runqput(struct p *pp, struct g *gp, bool next);
  */
 static struct g *globrunqget(struct p *pp, int32_t max)
 {
-	int32_t size = atomic_load(&sched.runqsize);
+	int32_t size = sched_runqsize();
 	if (size == 0)
 		return NULL;
 	int32_t n = size / gomaxprocs + 1;
@@ -378,7 +385,7 @@ static struct g *globrunqget(struct p *pp, int32_t max)
 		n = max;
 	if (n > RT_RUNQ_SIZE / 2)
 		n = RT_RUNQ_SIZE / 2;
-	atomic_fetch_sub(&sched.runqsize, n);
+	atomic_store_explicit(&sched.runqsize, size - n, memory_order_relaxed);
 	struct g *gp = gqueue_pop(&sched.runq);
 	for (n--; n > 0; n--)
 		runqput(pp, gqueue_pop(&sched.runq), false);
@@ -622,7 +629,7 @@ static void wake_sysmon(void)
 static void handoffp(struct p *pp)
 {
 	atomic_fetch_add(&rt_counters.handoffs, 1);
-	if (!runqempty(pp) || atomic_load(&sched.runqsize) != 0) {
+	if (!runqempty(pp) || sched_runqsize() != 0) {
 		startm(pp, false);
 		return;
 	}
@@ -633,7 +640,7 @@ static void handoffp(struct p *pp)
 		return;
 	}
 	lock(&sched.lock);
-	if (atomic_load(&sched.runqsize) != 0) {
+	if (sched_runqsize() != 0) {
 		unlock(&sched.lock);
 		startm(pp, false);
 		return;
@@ -795,7 +802,7 @@ top:;
 	*inherit = false;
 	/* Check the global queue once in a while for fairness; otherwise two
 	 * goroutines could keep the local queue busy forever. */
-	if (pp->schedtick % 61 == 0 && atomic_load(&sched.runqsize) > 0) {
+	if (pp->schedtick % 61 == 0 && sched_runqsize() > 0) {
 		lock(&sched.lock);
 		gp = globrunqget(pp, 1);
 		unlock(&sched.lock);
@@ -805,7 +812,7 @@ top:;
 	gp = runqget(pp, inherit);
 	if (gp != NULL)
 		return gp;
-	if (atomic_load(&sched.runqsize) != 0) {
+	if (sched_runqsize() != 0) {
 		lock(&sched.lock);
 		gp = globrunqget(pp, 0);
 		unlock(&sched.lock);
@@ -827,7 +834,7 @@ top:;
 
 	/* Nothing to do: give up the P. */
 	lock(&sched.lock);
-	if (atomic_load(&sched.runqsize) != 0) {
+	if (sched_runqsize() != 0) {
 		gp = globrunqget(pp, 0);
 		unlock(&sched.lock);
 		return gp;
@@ -843,7 +850,7 @@ top:;
 		mp->spinning = false;
 		if (atomic_fetch_sub(&sched.nmspinning, 1) - 1 < 0)
 			throw("findrunnable: negative nmspinning");
-		bool work = atomic_load(&sched.runqsize) != 0;
+		bool work = sched_runqsize() != 0;
 		for (int32_t i = 0; !work && i < gomaxprocs; i++)
 			work = !runqempty(allp[i]);
 		if (work) {

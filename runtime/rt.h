@@ -143,9 +143,29 @@ typedef struct rt_mutex {
 	int32_t state;
 	uint32_t sema;
 } rt_mutex;
-void rt_mutex_lock(rt_mutex *m);
 bool rt_mutex_trylock(rt_mutex *m);
-void rt_mutex_unlock(rt_mutex *m);
+void rt_mutex_lock_slow(rt_mutex *m);
+void rt_mutex_unlock_slow(rt_mutex *m, int32_t newstate);
+
+/*
+ * The fast paths are inline, as Go's compiler inlines (*Mutex).Lock and
+ * Unlock: one CAS to lock, one atomic add to unlock, no call.
+ */
+static inline void rt_mutex_lock(rt_mutex *m)
+{
+	int32_t unlocked = 0;
+	if (__atomic_compare_exchange_n(&m->state, &unlocked, 1, false,
+					__ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+		return;
+	rt_mutex_lock_slow(m);
+}
+
+static inline void rt_mutex_unlock(rt_mutex *m)
+{
+	int32_t newstate = __atomic_sub_fetch(&m->state, 1, __ATOMIC_SEQ_CST);
+	if (newstate != 0)
+		rt_mutex_unlock_slow(m, newstate);
+}
 
 /* rt_waitgroup mirrors sync.WaitGroup. Zero value is ready to use. */
 typedef struct rt_waitgroup {

@@ -64,8 +64,8 @@ bool rt_mutex_trylock(rt_mutex *m)
 	return cas32(&m->state, old, old | MUTEX_LOCKED);
 }
 
-/* mutex_lock_slow mirrors (*Mutex).lockSlow. */
-static void mutex_lock_slow(rt_mutex *m)
+/* rt_mutex_lock_slow mirrors (*Mutex).lockSlow. */
+void rt_mutex_lock_slow(rt_mutex *m)
 {
 	int64_t wait_start = 0;
 	bool starving = false;
@@ -131,15 +131,8 @@ static void mutex_lock_slow(rt_mutex *m)
 	}
 }
 
-void rt_mutex_lock(rt_mutex *m)
-{
-	if (cas32(&m->state, 0, MUTEX_LOCKED))
-		return; /* fast path: grab an unlocked mutex */
-	mutex_lock_slow(m);
-}
-
-/* mutex_unlock_slow mirrors (*Mutex).unlockSlow. */
-static void mutex_unlock_slow(rt_mutex *m, int32_t new)
+/* rt_mutex_unlock_slow mirrors (*Mutex).unlockSlow. */
+void rt_mutex_unlock_slow(rt_mutex *m, int32_t new)
 {
 	if (((new + MUTEX_LOCKED) & MUTEX_LOCKED) == 0)
 		sync_fatal("sync: unlock of unlocked mutex");
@@ -162,14 +155,6 @@ static void mutex_unlock_slow(rt_mutex *m, int32_t new)
 		}
 		old = load32(&m->state);
 	}
-}
-
-void rt_mutex_unlock(rt_mutex *m)
-{
-	int32_t new =
-	    __atomic_sub_fetch(&m->state, MUTEX_LOCKED, __ATOMIC_SEQ_CST);
-	if (new != 0)
-		mutex_unlock_slow(m, new);
 }
 
 /* rt_waitgroup_add mirrors (*WaitGroup).Add. */

@@ -17,12 +17,14 @@
 # Environment, each only set when the caller has not:
 #   CK_DEFAULT_TIMEOUT=120     seconds per check; some spawn 100,000 goroutines
 #   CK_TIMEOUT_MULTIPLIER=3    for the ASan build only, which is ~2-3x slower
-#   ASAN_OPTIONS               detect_leaks=0: librt, like Go, does not free
-#                              its Ms, Ps, G stacks or heap when main returns,
-#                              and LeakSanitizer cannot see pointers held only
-#                              on mmap'ed goroutine stacks it does not know
-#                              about, so every report would be noise. Caller's
-#                              ASAN_OPTIONS are appended and so win.
+#   ASAN_OPTIONS               detect_leaks=1:halt_on_error=1 — leak checks
+#                              on: libcheck forks each check and LSan runs
+#                              when the child exits, so a leak fails that
+#                              check ("Early exit with return value 1").
+#                              The suites pass with it (everything librt
+#                              keeps at exit stays reachable from its
+#                              globals). Caller's ASAN_OPTIONS are appended
+#                              and win, e.g. ASAN_OPTIONS=detect_leaks=0.
 #   RT_TEST_SUITE_TIMEOUT=1200 seconds for one whole suite binary, a backstop
 #                              against a deadlock in a CK_NOFORK run.
 set -euo pipefail
@@ -126,7 +128,7 @@ for t in "${unit[@]}"; do
 	run_suite "tests/${t##*/}" "$t"
 done
 
-asan_opts="detect_leaks=0:abort_on_error=0:halt_on_error=1"
+asan_opts="detect_leaks=1:abort_on_error=0:halt_on_error=1"
 asan_opts+=":detect_stack_use_after_return=0:print_summary=1"
 for t in "${asan[@]}"; do
 	run_suite "asan/tests/${t##*/}" "$t" \

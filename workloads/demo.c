@@ -1,21 +1,22 @@
 /*
- * demo.c — the program `make run` traces: a second or two of everything
+ * demo.c — the program `make run` traces: a second or so of everything
  * librt's scheduler does, all at once, so every probe fires.
  *
- *	workers     thousands of short goroutines bumping a counter under an
- *	            rt_mutex, some yielding with rt_gosched     (newproc, goend,
- *	            gosched, gopark "sync.Mutex.Lock")
- *	sema pairs  goroutine pairs handing a token back and forth through
- *	            rt_semacquire/rt_semrelease          (gopark "semacquire",
- *	            goready)
- *	chan pairs  the same through pchan.h, an unbuffered hand-off on
- *	            rt_gopark/rt_goready      (gopark "chan send"/"chan
- *receive") locked      one goroutine wired to its thread with
- *rt_lock_os_thread, yielding and blocking, and checking it never moves syscalls
- *goroutines blocking in usleep between rt_entersyscall and rt_exitsyscall, so
- *sysmon retakes their Ps spinner     a CPU-bound goroutine running far past the
- *10 ms slice: first with no runtime calls at all (only signal-based preemption
- *can stop it), then calling rt_preempt_check (cooperative preemption)
+ * - workers: 5 waves of 1000 short goroutines, a blocking pause between
+ *   waves, each bumping a counter under an rt_mutex, one in eight yielding
+ *   with rt_gosched while holding it, so others park on the mutex (newproc,
+ *   goend, gosched, gopark "sync.Mutex.Lock").
+ * - sema pairs: goroutine pairs handing a token back and forth through
+ *   rt_semacquire/rt_semrelease (gopark "semacquire", goready).
+ * - chan pairs: the same through pchan.h, an unbuffered hand-off built on
+ *   rt_gopark/rt_goready (gopark "chan send" and "chan receive").
+ * - locked: one goroutine wired to its thread with rt_lock_os_thread,
+ *   yielding and blocking, checking that it never moves.
+ * - syscalls: goroutines blocking in usleep between rt_entersyscall and
+ *   rt_exitsyscall, so sysmon retakes their Ps.
+ * - spinner: a CPU-bound goroutine running far past the 10 ms slice, first
+ *   with no runtime calls at all (only signal-based preemption can stop
+ *   it), then calling rt_preempt_check (cooperative preemption).
  *
  * Everything joins on one rt_waitgroup; main prints a summary and exits 1 if
  * a check failed (a lost counter update, a token mismatch, a locked
@@ -73,9 +74,11 @@ static void worker(void *arg)
 	note_p();
 	rt_mutex_lock(&mu);
 	counter++;
+	if (i % 8 == 0) {
+		rt_gosched(); /* yield holding mu, so others park on it */
+	}
 	rt_mutex_unlock(&mu);
 	if (i % 8 == 0) {
-		rt_gosched();
 		rt_gosched();
 	}
 	rt_waitgroup_done(&all);
