@@ -14,9 +14,14 @@
 .SECONDARY:
 .SUFFIXES:
 
-OUT      ?= build
-V        ?= 0
 PROBES   ?= 1
+# A build without probe sites lives in its own tree, so the two never mix.
+ifeq ($(PROBES),0)
+OUT      ?= build/noprobes
+else
+OUT      ?= build
+endif
+V        ?= 0
 ifeq ($(V),1)
 Q :=
 msg = @true
@@ -47,7 +52,8 @@ ifeq ($(PROBES),0)
 RTFLAGS  += -DRT_NO_PROBES
 endif
 ASANFLAGS:= -fsanitize=address -DRT_ASAN
-USERFLAGS:= $(BASEFLAGS) -I$(OUT)/bpf -Ibpf -Iruntime
+# -iquote: bpf/sched.h must not shadow <sched.h>
+USERFLAGS:= $(BASEFLAGS) -I$(OUT)/bpf -iquote bpf -Iruntime
 LIBBPF_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz
 DW_LIBS  := $(shell pkg-config --libs libdw 2>/dev/null || echo -ldw)
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)

@@ -92,6 +92,31 @@ void rt_probe_hit(enum rt_probe_id id);
 
 #define RT_PROBE_ACTIVE(name) __builtin_expect(rt_##name##_semaphore != 0, 0)
 
+#ifdef RT_NO_PROBES
+/*
+ * make PROBES=0: no probe sites and no semaphore checks; librt still counts
+ * the sites it passes, so RT_STATS and the tests work the same. This is the
+ * baseline for "what do unattached probes cost".
+ */
+#define RT_PROBE1(name, x0)                                                    \
+	do {                                                                   \
+		RT_PROBE_HIT(RT_PROBE_ID_##name);                              \
+		(void)(x0);                                                    \
+	} while (0)
+#define RT_PROBE2(name, x0, x1)                                                \
+	do {                                                                   \
+		RT_PROBE_HIT(RT_PROBE_ID_##name);                              \
+		(void)(x0);                                                    \
+		(void)(x1);                                                    \
+	} while (0)
+#define RT_PROBE3(name, x0, x1, x2)                                            \
+	do {                                                                   \
+		RT_PROBE_HIT(RT_PROBE_ID_##name);                              \
+		(void)(x0);                                                    \
+		(void)(x1);                                                    \
+		(void)(x2);                                                    \
+	} while (0)
+#else
 #define RT_PROBE1(name, x0)                                                 \
 	do {                                                                \
 		RT_PROBE_HIT(RT_PROBE_ID_##name);                           \
@@ -130,5 +155,7 @@ void rt_probe_hit(enum rt_probe_id id);
 			      [a2] "r"(rt_pa2_));                          \
 		}                                                          \
 	} while (0)
+
+#endif /* RT_NO_PROBES */
 
 #endif /* RT_PROBES_H */
