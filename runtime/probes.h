@@ -28,17 +28,31 @@
  * X(name, nargs, "argument names") — the argument names document the probe
  * and are what `rttrace` prints; keep them in sync with the RT_PROBEn calls.
  */
-#define RT_PROBE_LIST(X)                                    \
-	X(newproc, 3, "goid creator_goid entry_pc")         \
-	X(gostart, 3, "goid p tid")                         \
-	X(goend, 1, "goid")                                 \
-	X(gopark, 2, "goid wait_reason")                    \
-	X(goready, 2, "goid by_goid")                       \
-	X(gosched, 1, "goid")                               \
-	X(gopreempt, 2, "goid kind(1=cooperative,2=async)") \
-	X(lockosthread, 2, "goid locked(1=lock,0=unlock)")  \
-	X(entersyscall, 2, "goid p")                        \
-	X(exitsyscall, 2, "goid fast(1=kept or reacquired a P at once)")
+#define RT_PROBE_LIST(X)                                                 \
+	X(newproc, 3, "goid creator_goid entry_pc")                      \
+	X(gostart, 3, "goid p tid")                                      \
+	X(goend, 1, "goid")                                              \
+	X(gopark, 2, "goid wait_reason")                                 \
+	X(goready, 2, "goid by_goid")                                    \
+	X(gosched, 1, "goid")                                            \
+	X(gopreempt, 2, "goid kind(1=cooperative,2=async)")              \
+	X(lockosthread, 2, "goid locked(1=lock,0=unlock)")               \
+	X(entersyscall, 2, "goid p")                                     \
+	X(exitsyscall, 2, "goid fast(1=kept or reacquired a P at once)") \
+	X(mallocgc, 4, "size sizeclass(0=large) noscan goid")            \
+	X(heap_grow, 2, "bytes heap_sys")                                \
+	X(scavenge, 2, "bytes_released heap_released")                   \
+	X(gc_start, 3, "cycle reason(enum rt_gc_reason) heap_live")      \
+	X(gc_mark_done, 2, "cycle marked_bytes")                         \
+	X(gc_done, 3, "cycle heap_live next_gc")                         \
+	X(sweep, 2, "npages objects_freed")                              \
+	X(stw_start, 1, "reason(enum rt_stw_reason)")                    \
+	X(stw_done, 2, "reason pause_ns")                                \
+	X(convT, 2, "kind(1=T64,2=Tstring,3=Tslice) allocated(0/1)")     \
+	X(pool_get, 1,                                                   \
+	  "result(0=private,1=shared,2=stolen,3=victim,4=miss/new)")     \
+	X(pool_put, 1, "where(0=private,1=shared)")                      \
+	X(finalizer_run, 1, "obj")
 
 enum rt_probe_id {
 #define RT_PROBE_ENUM(name, nargs, doc) RT_PROBE_ID_##name,
@@ -98,23 +112,31 @@ void rt_probe_hit(enum rt_probe_id id);
  * the sites it passes, so RT_STATS and the tests work the same. This is the
  * baseline for "what do unattached probes cost".
  */
-#define RT_PROBE1(name, x0)                                                    \
-	do {                                                                   \
-		RT_PROBE_HIT(RT_PROBE_ID_##name);                              \
-		(void)(x0);                                                    \
+#define RT_PROBE1(name, x0)                       \
+	do {                                      \
+		RT_PROBE_HIT(RT_PROBE_ID_##name); \
+		(void)(x0);                       \
 	} while (0)
-#define RT_PROBE2(name, x0, x1)                                                \
-	do {                                                                   \
-		RT_PROBE_HIT(RT_PROBE_ID_##name);                              \
-		(void)(x0);                                                    \
-		(void)(x1);                                                    \
+#define RT_PROBE2(name, x0, x1)                   \
+	do {                                      \
+		RT_PROBE_HIT(RT_PROBE_ID_##name); \
+		(void)(x0);                       \
+		(void)(x1);                       \
 	} while (0)
-#define RT_PROBE3(name, x0, x1, x2)                                            \
-	do {                                                                   \
-		RT_PROBE_HIT(RT_PROBE_ID_##name);                              \
-		(void)(x0);                                                    \
-		(void)(x1);                                                    \
-		(void)(x2);                                                    \
+#define RT_PROBE3(name, x0, x1, x2)               \
+	do {                                      \
+		RT_PROBE_HIT(RT_PROBE_ID_##name); \
+		(void)(x0);                       \
+		(void)(x1);                       \
+		(void)(x2);                       \
+	} while (0)
+#define RT_PROBE4(name, x0, x1, x2, x3)           \
+	do {                                      \
+		RT_PROBE_HIT(RT_PROBE_ID_##name); \
+		(void)(x0);                       \
+		(void)(x1);                       \
+		(void)(x2);                       \
+		(void)(x3);                       \
 	} while (0)
 #else
 #define RT_PROBE1(name, x0)                                                 \
@@ -154,6 +176,23 @@ void rt_probe_hit(enum rt_probe_id id);
 			    : [a0] "r"(rt_pa0_), [a1] "r"(rt_pa1_),        \
 			      [a2] "r"(rt_pa2_));                          \
 		}                                                          \
+	} while (0)
+
+#define RT_PROBE4(name, x0, x1, x2, x3)                                      \
+	do {                                                                 \
+		RT_PROBE_HIT(RT_PROBE_ID_##name);                            \
+		if (RT_PROBE_ACTIVE(name)) {                                 \
+			uint64_t rt_pa0_ = (uint64_t)(x0);                   \
+			uint64_t rt_pa1_ = (uint64_t)(x1);                   \
+			uint64_t rt_pa2_ = (uint64_t)(x2);                   \
+			uint64_t rt_pa3_ = (uint64_t)(x3);                   \
+			__asm__ __volatile__(                                \
+			    RT_PROBE_NOTE(name,                              \
+					  "8@%[a0] 8@%[a1] 8@%[a2] 8@%[a3]") \
+			    :                                                \
+			    : [a0] "r"(rt_pa0_), [a1] "r"(rt_pa1_),          \
+			      [a2] "r"(rt_pa2_), [a3] "r"(rt_pa3_));         \
+		}                                                            \
 	} while (0)
 
 #endif /* RT_NO_PROBES */

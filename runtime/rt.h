@@ -176,6 +176,156 @@ void rt_waitgroup_add(rt_waitgroup *wg, int delta);
 void rt_waitgroup_done(rt_waitgroup *wg);
 void rt_waitgroup_wait(rt_waitgroup *wg);
 
+/* ---- memory: allocator, collector, finalizers (malloc.c, mgc*.c) ---- */
+
+/*
+ * Rule for user code (as for cgo): the collector finds pointers into the GC
+ * heap conservatively in goroutine stacks and saved registers, the data and
+ * bss of the program (librt included), registered roots, and the GC heap
+ * itself. A pointer kept only in malloc'ed memory, a shared library's
+ * globals, or thread-local storage is invisible to it: the object may be
+ * freed. Register such places with rt_gc_add_root.
+ */
+enum rt_malloc_flags {
+	RT_MALLOC_NOSCAN = 1, /* the object holds no pointers; never scanned */
+};
+
+/* rt_mallocgc returns size zeroed bytes from the GC heap; mirrors
+ * mallocgc. size 0 returns the address of a shared zero-size object. */
+void *rt_mallocgc(size_t size, unsigned flags);
+
+/* Why a GC cycle started; mirrors gcTriggerKind. */
+enum rt_gc_reason {
+	RT_GC_HEAP_GOAL = 1,	/* heap reached live * (1 + GOGC/100) */
+	RT_GC_FORCED = 2,	/* rt_gc(), as runtime.GC() */
+	RT_GC_MEMORY_LIMIT = 3, /* heap reached the RT_MEMLIMIT goal */
+	RT_GC_PERIODIC = 4,	/* forced by sysmon after 2 min without GC */
+	RT_GC_REASON_COUNT
+};
+const char *rt_gc_reason_string(enum rt_gc_reason reason);
+
+/* rt_gc runs a full, blocking collection, as runtime.GC(). */
+void rt_gc(void);
+
+/* rt_gc_add_root / rt_gc_remove_root register memory outside the GC heap
+ * that holds pointers into it. */
+void rt_gc_add_root(void *addr, size_t len);
+void rt_gc_remove_root(void *addr);
+
+/*
+ * rt_set_finalizer arranges for fn(obj) to run on the finalizer goroutine
+ * once obj (the start of a GC heap object) is unreachable; obj stays alive
+ * until fn has run. fn == NULL disarms. Mirrors runtime.SetFinalizer.
+ */
+void rt_set_finalizer(void *obj, void (*fn)(void *obj));
+
+/* Why the world was stopped; mirrors stwReason (Go's strings). */
+enum rt_stw_reason {
+	RT_STW_UNKNOWN = 0,
+	RT_STW_GC_MARK_TERM,	     /* "GC mark termination" */
+	RT_STW_GC_SWEEP_TERM,	     /* "GC sweep termination" */
+	RT_STW_WRITE_HEAP_DUMP,	     /* "write heap dump" */
+	RT_STW_GOROUTINE_PROFILE,    /* "goroutine profile" */
+	RT_STW_ALL_GOROUTINES_STACK, /* "all goroutines stack trace" */
+	RT_STW_READ_MEM_STATS,	     /* "read mem stats" */
+	RT_STW_GOMAXPROCS,	     /* "GOMAXPROCS" */
+	RT_STW_FOR_TEST,	     /* "test" */
+	RT_STW_REASON_COUNT
+};
+const char *rt_stw_reason_string(enum rt_stw_reason reason);
+
+/* rt_stop_the_world / rt_start_the_world: every P stops at a safe point;
+ * mirrors stopTheWorld/startTheWorld. Mainly for tests and tools. */
+void rt_stop_the_world(enum rt_stw_reason reason);
+void rt_start_the_world(void);
+
+/* Counts of stops per reason and the total pause, kept by librt. */
+struct rt_stw_stats {
+	uint64_t count[RT_STW_REASON_COUNT];
+	uint64_t total_ns[RT_STW_REASON_COUNT];
+	uint64_t max_ns[RT_STW_REASON_COUNT];
+};
+void rt_read_stw_stats(struct rt_stw_stats *out);
+
+/* rt_memstats mirrors runtime.MemStats; rt_read_memstats stops the world
+ * to take a consistent snapshot, as ReadMemStats does. */
+struct rt_memstats {
+	uint64_t alloc;		 /* bytes of allocated heap objects */
+	uint64_t total_alloc;	 /* cumulative bytes allocated */
+	uint64_t sys;		 /* bytes obtained from the OS */
+	uint64_t mallocs;	 /* cumulative objects allocated */
+	uint64_t frees;		 /* cumulative objects freed */
+	uint64_t heap_alloc;	 /* = alloc */
+	uint64_t heap_sys;	 /* heap bytes obtained from the OS */
+	uint64_t heap_idle;	 /* bytes in idle (unused) spans */
+	uint64_t heap_inuse;	 /* bytes in in-use spans */
+	uint64_t heap_released;	 /* idle bytes returned to the OS */
+	uint64_t heap_objects;	 /* live + unswept objects */
+	uint64_t stack_inuse;	 /* goroutine stack bytes */
+	uint64_t next_gc;	 /* heap goal of the next cycle */
+	uint64_t last_gc;	 /* end of last cycle, ns since the epoch */
+	uint64_t pause_total_ns; /* cumulative STW pause for GC */
+	uint64_t pause_ns[256];	 /* circular buffer of recent GC pauses */
+	uint64_t pause_end[256]; /* when they ended, ns since the epoch */
+	uint32_t num_gc;	 /* completed cycles */
+	uint32_t num_forced_gc;	 /* cycles forced by rt_gc */
+	double gc_cpu_fraction;	 /* share of CPU used by the GC */
+};
+void rt_read_memstats(struct rt_memstats *ms);
+
+/* runtime/metrics: named samples read with atomic loads, no stop. */
+enum rt_metric_kind {
+	RT_METRIC_BAD = 0, /* unknown name */
+	RT_METRIC_UINT64,
+	RT_METRIC_FLOAT64,
+};
+struct rt_metric_sample {
+	const char *name; /* e.g. "/gc/cycles/total:gc-cycles" */
+	enum rt_metric_kind kind;
+	union {
+		uint64_t u64;
+		double f64;
+	} value;
+};
+/* rt_metrics_read fills in each sample's kind and value; mirrors
+ * metrics.Read. rt_metrics_all lists the supported names. */
+void rt_metrics_read(struct rt_metric_sample *samples, size_t n);
+const char *const *rt_metrics_all(size_t *n);
+
+/* ---- interface boxing (iface.c): mirror convT64/convTstring/convTslice */
+
+typedef struct rt_string {
+	const char *ptr;
+	size_t len;
+} rt_string;
+typedef struct rt_slice {
+	void *ptr;
+	size_t len;
+	size_t cap;
+} rt_slice;
+/* Each returns a pointer to a GC heap copy of the value, or, like Go, a
+ * pointer into a static table for values below 256 and for zero values. */
+const uint64_t *rt_convT64(uint64_t v);
+const rt_string *rt_convTstring(rt_string s);
+const rt_slice *rt_convTslice(rt_slice s);
+
+/* ---- sync.Pool (pool.c) -------------------------------------------- */
+
+/* rt_pool mirrors sync.Pool; zero value plus an optional new function.
+ * Items vanish after two GC cycles without use (primary, then victim). */
+typedef struct rt_pool {
+	void *(*new_fn)(
+	    void);	   /* called by rt_pool_get on a miss, may be NULL */
+	void *local;	   /* per-P poolLocal array, set on first use */
+	size_t localsize;  /* */
+	void *victim;	   /* previous cycle's locals */
+	size_t victimsize; /* */
+	struct rt_pool *allnext; /* registry of pools, for cleanup at GC */
+	bool registered;	 /* */
+} rt_pool;
+void *rt_pool_get(rt_pool *p);
+void rt_pool_put(rt_pool *p, void *x);
+
 /* Counters librt keeps about itself (for tests and RT_STATS). */
 struct rt_sched_stats {
 	uint64_t goroutines_created; /* newproc calls */

@@ -112,6 +112,7 @@ struct g {
 	int64_t waitsince;	       /* when parked (nanotime) */
 	void *param;		       /* passed by the waker (sudog etc.) */
 	bool issystem;		       /* runtime-internal goroutine */
+	uintptr_t syscallsp;	       /* sp at entersyscall, for the GC */
 	void *asan_fake_stack;	       /* ASan fiber bookkeeping */
 };
 
@@ -152,6 +153,7 @@ enum pstatus {
 	P_IDLE = 0,
 	P_RUNNING = 1,
 	P_SYSCALL = 2,
+	P_GCSTOP = 3, /* stopped for stop-the-world */
 };
 
 /* What sysmon last saw of a P; mirrors sysmontick. */
@@ -289,6 +291,47 @@ void rt_swapcontext(struct gobuf *from, struct gobuf *to);
 void rt_gotrampoline(void);
 /* rt_goentry runs a new goroutine's function; called by rt_gotrampoline. */
 _Noreturn void rt_goentry(struct g *gp);
+
+/* --- stop-the-world and GC roots (proc.c) ------------------------------ */
+
+/*
+ * stop_the_world stops every P at a safe point; the caller (a goroutine)
+ * keeps its own P and returns with the world stopped. Ms in system calls
+ * keep running but cannot take a P back until start_the_world. Stops are
+ * serialized (worldsema), timed, and fire stw_start/stw_done. Mirrors
+ * stopTheWorld/startTheWorld in proc.go.
+ */
+void stop_the_world(enum rt_stw_reason reason);
+void start_the_world(void);
+
+/*
+ * systemstack runs fn(arg) on the M's g0 stack, the calling goroutine
+ * switched out (its registers saved on its own stack, like every other
+ * goroutine's), and then resumes it. Mirrors systemstack.
+ */
+void systemstack(void (*fn)(void *arg), void *arg);
+
+/*
+ * for_each_stack_root reports every place the scheduler holds that may
+ * point into the GC heap: each live goroutine's stack from its saved sp
+ * (or its sp at entersyscall) to its top — callee-saved registers are
+ * pushed there by every switch, all registers by an async preemption —,
+ * each goroutine's fn/arg/param fields, and each stopped M's g0 stack.
+ * The world must be stopped and the caller must be on g0 (systemstack).
+ */
+typedef void (*rt_root_fn)(uintptr_t lo, uintptr_t hi, void *arg);
+void for_each_stack_root(rt_root_fn fn, void *arg);
+
+/* rt_go_system starts a runtime goroutine (finalizer, sweeper) that the
+ * deadlock detector does not count; callable from a goroutine. */
+struct g *rt_go_system(rt_func fn, void *arg);
+
+/* stack bytes in use by goroutines (for memstats). */
+uint64_t stack_inuse_bytes(void);
+
+/* gc_stw_hooks: run with the world stopped at the start of each cycle,
+ * e.g. pool cleanup (set by pool.c). */
+extern void (*rt_poolcleanup_hook)(void);
 
 /* --- preemption (preempt.c) --------------------------------------------- */
 
