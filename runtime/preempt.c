@@ -120,7 +120,8 @@ out:
 static bool is_async_safe_point(struct m *mp, struct g *gp, uintptr_t pc,
 				uintptr_t sp)
 {
-	if (mp->p == NULL || mp->locks != 0 || mp->mcall_fn != NULL)
+	if (mp->p == NULL || mp->locks != 0 || mp->preemptoff != 0 ||
+	    mp->mcall_fn != NULL)
 		return false;
 	if (readgstatus(gp) != G_RUNNING)
 		return false;

@@ -61,5 +61,14 @@ void rt_print_stats(FILE *f)
 		(unsigned long long)st.preempt_async,
 		(unsigned long long)st.syscall_retakes,
 		(unsigned long long)st.handoffs);
+	/* one line per stop-the-world reason seen; the count is last
+	 * because reasons contain spaces */
+	struct rt_stw_stats stw;
+	rt_read_stw_stats(&stw);
+	for (int i = 0; i < RT_STW_REASON_COUNT; i++)
+		if (stw.count[i] != 0)
+			fprintf(f, "rt-stats: stw %s %llu\n",
+				rt_stw_reason_string((enum rt_stw_reason)i),
+				(unsigned long long)stw.count[i]);
 	fflush(f);
 }

@@ -81,6 +81,7 @@ static void startm(struct p *pp, bool spinning);
 static void handoffp(struct p *pp);
 static void wakep(void);
 static _Noreturn void exit_park(struct m *mp);
+static void gcstopm(struct m *mp);
 
 /* ---- errors --------------------------------------------------------- */
 
@@ -640,6 +641,13 @@ static void handoffp(struct p *pp)
 		return;
 	}
 	lock(&sched.lock);
+	if (atomic_load(&sched.gcwaiting)) {
+		atomic_store(&pp->status, P_GCSTOP);
+		if (--sched.stopwait == 0)
+			notewakeup(&sched.stopnote);
+		unlock(&sched.lock);
+		return;
+	}
 	if (sched_runqsize() != 0) {
 		unlock(&sched.lock);
 		startm(pp, false);
@@ -799,6 +807,10 @@ top:;
 	struct g *gp;
 	if (atomic_load(&sched.exiting))
 		exit_park(mp);
+	if (atomic_load(&sched.gcwaiting)) {
+		gcstopm(mp);
+		goto top;
+	}
 	*inherit = false;
 	/* Check the global queue once in a while for fairness; otherwise two
 	 * goroutines could keep the local queue busy forever. */
@@ -834,6 +846,10 @@ top:;
 
 	/* Nothing to do: give up the P. */
 	lock(&sched.lock);
+	if (atomic_load(&sched.gcwaiting)) {
+		unlock(&sched.lock);
+		goto top;
+	}
 	if (sched_runqsize() != 0) {
 		gp = globrunqget(pp, 0);
 		unlock(&sched.lock);
@@ -923,7 +939,13 @@ static _Noreturn void schedule_loop(struct m *mp)
 	for (;;) {
 		if (gp == NULL)
 			gp = schedule(mp, &inherit);
-		execute(mp, gp, inherit);
+		if (mp->resume_running) {
+			/* back from systemstack: gp never stopped running */
+			mp->resume_running = false;
+			switch_to_g(mp, gp);
+		} else {
+			execute(mp, gp, inherit);
+		}
 		struct g *(*fn)(struct m *, struct g *) = mp->mcall_fn;
 		mp->mcall_fn = NULL;
 		gp = fn(mp, mp->curg);
@@ -1047,7 +1069,7 @@ void rt_preempt_check(void)
 	if (gp == NULL ||
 	    !atomic_load_explicit(&gp->preempt, memory_order_relaxed))
 		return;
-	if (mp->locks != 0 || mp->p == NULL)
+	if (mp->locks != 0 || mp->preemptoff != 0 || mp->p == NULL)
 		return;
 	atomic_store_explicit(&gp->preempt, false, memory_order_relaxed);
 	atomic_fetch_add(&rt_counters.preempt_coop, 1);
@@ -1175,6 +1197,8 @@ static struct g *newproc1(rt_func fn, void *arg, struct g *callergp,
 	newg->waitreason = RT_WAIT_ZERO;
 	newg->lockedm = NULL;
 	newg->param = NULL;
+	newg->issystem = false;
+	newg->syscallsp = 0;
 	atomic_store(&newg->preempt, false);
 	gostartcall(newg);
 	newg->goid = newgoid(pp);
@@ -1285,6 +1309,11 @@ void rt_entersyscall(void)
 	struct g *gp = mp->curg;
 	struct p *pp = mp->p;
 	mp->locks++;
+	/* Spill the callee-saved registers into this frame and record the
+	 * sp: the GC scans this goroutine's stack from here while it is in
+	 * the kernel, as Go's entersyscall saves sp. */
+	__builtin_unwind_init();
+	gp->syscallsp = (uintptr_t)__builtin_frame_address(0) - 128;
 	RT_PROBE2(entersyscall, gp->goid, pp->id);
 	casgstatus(gp, G_RUNNING, G_SYSCALL);
 	__atomic_store_n(&pp->m, NULL, __ATOMIC_RELEASE);
@@ -1608,6 +1637,247 @@ int rt_main(rt_func fn, void *arg)
 	if (stats != NULL && strcmp(stats, "1") == 0)
 		rt_print_stats(stderr);
 	return 0;
+}
+
+/* ---- stop-the-world -------------------------------------------------------
+ */
+
+/*
+ * Stopping the world mirrors stopTheWorldWithSema: set sched.gcwaiting,
+ * ask every running goroutine to stop (preemptall: the preempt flag plus a
+ * SIGURG), and take the Ps that need no help — our own, idle ones, and
+ * those in system calls (an M coming back from a syscall then finds no P
+ * and queues its goroutine). Each M that notices gcwaiting in the
+ * scheduler gives up its P (gcstopm); the last one wakes the stopper.
+ */
+static uint32_t worldsema = 1;
+static struct {
+	rt_lock lock;
+	enum rt_stw_reason reason;
+	int64_t start;
+	uint64_t count[RT_STW_REASON_COUNT];
+	uint64_t total_ns[RT_STW_REASON_COUNT];
+	uint64_t max_ns[RT_STW_REASON_COUNT];
+} stw;
+
+static void preemptall(void)
+{
+	for (int32_t i = 0; i < gomaxprocs; i++)
+		if (atomic_load(&allp[i]->status) == P_RUNNING)
+			preemptone(allp[i]);
+}
+
+/* gcstopm stops mp for stop-the-world and parks it until restarted. */
+static void gcstopm(struct m *mp)
+{
+	if (!atomic_load(&sched.gcwaiting))
+		throw("gcstopm: not waiting for gc");
+	if (mp->spinning) {
+		/* startTheWorld unparks threads as necessary */
+		mp->spinning = false;
+		if (atomic_fetch_sub(&sched.nmspinning, 1) - 1 < 0)
+			throw("gcstopm: negative nmspinning");
+	}
+	struct p *pp = releasep(mp);
+	lock(&sched.lock);
+	atomic_store(&pp->status, P_GCSTOP);
+	if (--sched.stopwait == 0)
+		notewakeup(&sched.stopnote);
+	unlock(&sched.lock);
+	/* Spill callee-saved registers; the GC scans this g0 stack from
+	 * here while the world is stopped. */
+	__builtin_unwind_init();
+	volatile uintptr_t here = (uintptr_t)&here;
+	mp->stopsp = here;
+	stopm(mp);
+	mp->stopsp = 0;
+}
+
+void stop_the_world(enum rt_stw_reason reason)
+{
+	struct m *mp = getm();
+	if (mp->curg == NULL || mp->p == NULL)
+		throw("stop_the_world: not on a goroutine with a P");
+	semacquire1(&worldsema, false, RT_WAIT_STOPPING_THE_WORLD);
+	mp = getm(); /* the semaphore may have moved us */
+	mp->preemptoff++;
+	int64_t t0 = nanotime();
+	RT_PROBE1(stw_start, reason);
+
+	lock(&sched.lock);
+	sched.stopwait = gomaxprocs;
+	atomic_store(&sched.gcwaiting, true);
+	preemptall();
+	atomic_store(&mp->p->status, P_GCSTOP);
+	sched.stopwait--;
+	for (int32_t i = 0; i < gomaxprocs; i++) {
+		uint32_t s = P_SYSCALL;
+		if (atomic_compare_exchange_strong(&allp[i]->status, &s,
+						   P_GCSTOP)) {
+			atomic_fetch_add(&allp[i]->syscalltick, 1);
+			sched.stopwait--;
+		}
+	}
+	struct p *pp;
+	while ((pp = pidleget()) != NULL) {
+		atomic_store(&pp->status, P_GCSTOP);
+		sched.stopwait--;
+	}
+	bool wait = sched.stopwait > 0;
+	unlock(&sched.lock);
+	/* wait for the remaining Ps to stop voluntarily */
+	while (wait) {
+		if (notetsleep(&sched.stopnote, 100000)) {
+			noteclear(&sched.stopnote);
+			break;
+		}
+		preemptall();
+	}
+	for (int32_t i = 0; i < gomaxprocs; i++)
+		if (atomic_load(&allp[i]->status) != P_GCSTOP)
+			throw("stop_the_world: not stopped");
+	lock(&stw.lock);
+	stw.reason = reason;
+	stw.start = t0;
+	unlock(&stw.lock);
+}
+
+/* start_the_world mirrors startTheWorldWithSema + procresize's hand-out:
+ * Ps with local work get an M, the rest go idle. */
+void start_the_world(void)
+{
+	struct m *mp = getm();
+	struct p *withwork = NULL;
+	lock(&sched.lock);
+	for (int32_t i = 0; i < gomaxprocs; i++) {
+		struct p *pp = allp[i];
+		if (atomic_load(&pp->status) != P_GCSTOP)
+			throw("start_the_world: P not stopped");
+		if (pp == mp->p) {
+			atomic_store(&pp->status, P_RUNNING);
+			continue;
+		}
+		atomic_store(&pp->status, P_IDLE);
+		if (runqempty(pp)) {
+			pidleput(pp);
+		} else {
+			pp->link = withwork;
+			withwork = pp;
+		}
+	}
+	atomic_store(&sched.gcwaiting, false);
+	unlock(&sched.lock);
+	wake_sysmon();
+	while (withwork != NULL) {
+		struct p *pp = withwork;
+		withwork = pp->link;
+		pp->link = NULL;
+		startm(pp, false);
+	}
+	/* an extra M in case the global queue holds work */
+	wakep();
+
+	lock(&stw.lock);
+	enum rt_stw_reason reason = stw.reason;
+	uint64_t pause = (uint64_t)(nanotime() - stw.start);
+	stw.count[reason]++;
+	stw.total_ns[reason] += pause;
+	if (pause > stw.max_ns[reason])
+		stw.max_ns[reason] = pause;
+	unlock(&stw.lock);
+	RT_PROBE2(stw_done, reason, pause);
+	mp->preemptoff--;
+	rt_semrelease(&worldsema, false);
+}
+
+void rt_stop_the_world(enum rt_stw_reason reason)
+{
+	if ((unsigned)reason >= RT_STW_REASON_COUNT)
+		reason = RT_STW_UNKNOWN;
+	stop_the_world(reason);
+}
+
+void rt_start_the_world(void)
+{
+	start_the_world();
+}
+
+void rt_read_stw_stats(struct rt_stw_stats *out)
+{
+	lock(&stw.lock);
+	for (int i = 0; i < RT_STW_REASON_COUNT; i++) {
+		out->count[i] = stw.count[i];
+		out->total_ns[i] = stw.total_ns[i];
+		out->max_ns[i] = stw.max_ns[i];
+	}
+	unlock(&stw.lock);
+}
+
+/* ---- systemstack and GC roots ----------------------------------------------
+ */
+
+static struct g *systemstack_m(struct m *mp, struct g *gp)
+{
+	void (*fn)(void *) = mp->sysfn;
+	mp->sysfn = NULL;
+	mp->insystemstack = true;
+	fn(mp->sysarg);
+	mp->insystemstack = false;
+	mp->resume_running = true;
+	return gp;
+}
+
+void systemstack(void (*fn)(void *arg), void *arg)
+{
+	struct m *mp = getm();
+	if (mp->curg == NULL || mp->insystemstack) {
+		fn(arg); /* already on g0 */
+		return;
+	}
+	mp->sysfn = fn;
+	mp->sysarg = arg;
+	mcall(systemstack_m);
+}
+
+void for_each_stack_root(rt_root_fn fn, void *arg)
+{
+	struct m *self = getm();
+	if (!self->insystemstack || !atomic_load(&sched.gcwaiting))
+		throw("for_each_stack_root: world not stopped or not on g0");
+	lock(&allgs.lock);
+	for (size_t i = 0; i < allgs.n; i++) {
+		struct g *gp = allgs.gs[i];
+		uint32_t s = readgstatus(gp);
+		if (s == G_DEAD || s == G_IDLE)
+			continue;
+		uintptr_t sp =
+		    s == G_SYSCALL ? gp->syscallsp : (uintptr_t)gp->sched.sp;
+		if (sp < gp->stack_lo || sp > gp->stack_hi)
+			throw("for_each_stack_root: sp outside its stack");
+		fn(sp, gp->stack_hi, arg);
+		fn((uintptr_t)&gp->fn, (uintptr_t)(&gp->arg + 1), arg);
+		fn((uintptr_t)&gp->param, (uintptr_t)(&gp->param + 1), arg);
+	}
+	unlock(&allgs.lock);
+	for (struct m *mp = atomic_load(&allm); mp != NULL; mp = mp->alllink) {
+		uintptr_t sp = mp->stopsp;
+		uintptr_t hi = (uintptr_t)mp->g0_stack_lo + mp->g0_stack_size;
+		if (sp != 0 && sp >= (uintptr_t)mp->g0_stack_lo && sp < hi)
+			fn(sp, hi, arg);
+	}
+}
+
+struct g *rt_go_system(rt_func fn, void *arg)
+{
+	struct m *mp = getm();
+	mp->locks++;
+	struct g *newg = newproc1(fn, arg, mp->curg, mp->p);
+	newg->issystem = true;
+	runqput(mp->p, newg, true);
+	if (atomic_load(&mainstarted))
+		wakep();
+	mp->locks--;
+	return newg;
 }
 
 /* ---- introspection

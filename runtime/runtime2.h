@@ -119,23 +119,29 @@ struct g {
 /* --- M ------------------------------------------------------------------ */
 
 struct m {
-	struct gobuf g0buf;  /* g0 (scheduler) context */
-	int64_t id;	     /* 0 is the thread that called rt_main */
-	pid_t procid;	     /* Linux tid */
-	pthread_t thread;    /* */
-	struct g *curg;	     /* G running on this M, or NULL */
-	struct p *p;	     /* attached P, or NULL */
-	struct p *nextp;     /* P to acquire when woken */
-	struct p *oldp;	     /* P held before entering a syscall */
-	struct g *lockedg;   /* G locked to this M (LockOSThread) */
-	uint32_t lockedext;  /* nesting of rt_lock_os_thread */
-	int32_t locks;	     /* runtime locks held; no preemption */
-	bool spinning;	     /* looking for work, without any */
-	bool issysmon;	     /* the sysmon thread */
-	bool preempting;     /* inside the SIGURG handler */
-	rt_note park;	     /* sleeps here when idle */
-	struct m *schedlink; /* next on sched.midle */
-	struct m *alllink;   /* next on allm */
+	struct gobuf g0buf;    /* g0 (scheduler) context */
+	int64_t id;	       /* 0 is the thread that called rt_main */
+	pid_t procid;	       /* Linux tid */
+	pthread_t thread;      /* */
+	struct g *curg;	       /* G running on this M, or NULL */
+	struct p *p;	       /* attached P, or NULL */
+	struct p *nextp;       /* P to acquire when woken */
+	struct p *oldp;	       /* P held before entering a syscall */
+	struct g *lockedg;     /* G locked to this M (LockOSThread) */
+	uint32_t lockedext;    /* nesting of rt_lock_os_thread */
+	int32_t locks;	       /* runtime locks held; no preemption */
+	bool spinning;	       /* looking for work, without any */
+	bool issysmon;	       /* the sysmon thread */
+	int32_t preemptoff;    /* > 0: never preempt (holds STW) */
+	bool insystemstack;    /* running fn of systemstack */
+	bool resume_running;   /* g0 resumes curg as it is */
+	void (*sysfn)(void *); /* systemstack's function, arg */
+	void *sysarg;	       /* */
+	uintptr_t stopsp;      /* g0 sp while stopped for STW */
+	bool preempting;       /* inside the SIGURG handler */
+	rt_note park;	       /* sleeps here when idle */
+	struct m *schedlink;   /* next on sched.midle */
+	struct m *alllink;     /* next on allm */
 	/* the action a G asked g0 to run after switching (mcall) */
 	struct g *(*mcall_fn)(struct m *mp, struct g *gp);
 	rt_unlockf waitunlockf; /* gopark's unlock function and arg */
@@ -210,6 +216,9 @@ struct schedt {
 	struct g *gfree_stack;	    /* free Gs with a stack */
 	struct g *gfree_nostack;    /* free Gs whose stack was released */
 	int32_t ngfree;		    /* */
+	_Atomic bool gcwaiting;	    /* stop-the-world in progress */
+	int32_t stopwait;	    /* Ps still to stop */
+	rt_note stopnote;	    /* the stopper sleeps here */
 	_Atomic bool exiting;	    /* main returned; run nothing more */
 	_Atomic bool sysmonwait;    /* sysmon sleeps on sysmonnote */
 	rt_note sysmonnote;	    /* */

@@ -46,6 +46,13 @@
 static size_t pagesize;
 static bool guard_by_madvise = true;
 
+static _Atomic uint64_t nstacks; /* stacks handed out and not freed */
+
+uint64_t stack_inuse_bytes(void)
+{
+	return atomic_load(&nstacks) * RT_STACK_SIZE;
+}
+
 static struct {
 	rt_lock lock;
 	uintptr_t *free; /* array of free stack bases (lo) */
@@ -114,6 +121,7 @@ bool stackalloc(struct g *gp)
 	unlock(&stackpool.lock);
 	gp->stack_lo = lo;
 	gp->stack_hi = lo + RT_STACK_SIZE;
+	atomic_fetch_add(&nstacks, 1);
 	return true;
 }
 
@@ -136,6 +144,7 @@ void stackfree(struct g *gp)
 	stackpool.free[stackpool.nfree++] = gp->stack_lo;
 	unlock(&stackpool.lock);
 	gp->stack_lo = gp->stack_hi = 0;
+	atomic_fetch_sub(&nstacks, 1);
 }
 
 /*
