@@ -3,7 +3,7 @@
 #   make            librt, BPF objects + skeletons, rttrace, demo, tests, benches
 #   make deps       install missing Debian packages (idempotent; every target needs it)
 #   make test       unit tests (plain and ASan) + root integration tests
-#   make bench      scheduler benchmarks, librt beside Go when golang-1.19-go is there
+#   make bench      scheduler and memory benchmarks, librt beside Go if installed
 #   make run        build and trace the bundled demo (as root)
 #   make vmlinux    regenerate the committed vmlinux.h from this kernel's BTF
 #   make format     clang-format every C file in place
@@ -126,13 +126,15 @@ $(OUT)/asan/runtime/%.o: runtime/%.S | $(DEPS_STAMP)
 	$(call msg,AS-ASAN,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(RTFLAGS) $(ASANFLAGS) -c $< -o $@
 
-$(LIBRT): $(RT_OBJ)
+$(LIBRT): $(RT_OBJ) scripts/check-rt-text.sh
 	$(call msg,AR,$@)
-	$(Q)rm -f $@ && ar rcs $@ $^
+	$(Q)CC=$(CC) scripts/check-rt-text.sh $(RT_OBJ)
+	$(Q)rm -f $@ && ar rcs $@ $(RT_OBJ)
 
-$(LIBRT_A): $(RT_AOBJ)
+$(LIBRT_A): $(RT_AOBJ) scripts/check-rt-text.sh
 	$(call msg,AR,$@)
-	$(Q)rm -f $@ && ar rcs $@ $^
+	$(Q)CC=$(CC) scripts/check-rt-text.sh $(RT_AOBJ)
+	$(Q)rm -f $@ && ar rcs $@ $(RT_AOBJ)
 
 # ---- BPF ---------------------------------------------------------------------
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I. -Ibpf \

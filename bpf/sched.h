@@ -3,10 +3,12 @@
  * count indices, the histogram layout and the per-goroutine state.
  *
  * The BPF side cannot include runtime/probes.h (it pulls in <stdint.h> and
- * declares the runtime's externs), so the probe indices are restated here in
- * the order of RT_PROBE_LIST; user/sched.c static-asserts that they match
- * enum rt_probe_id, so a probe added to probes.h without a matching line here
- * fails the build instead of mislabelling a count.
+ * declares the runtime's externs), so the scheduler probe indices are
+ * restated here in the order of RT_PROBE_LIST, where they come first;
+ * user/sched.c static-asserts that they match enum rt_probe_id, so a
+ * scheduler probe added to probes.h without a matching line here fails the
+ * build instead of mislabelling a count. The probes after them belong to
+ * other concerns (bpf/mem.h).
  */
 #ifndef RTTRACE_SCHED_H
 #define RTTRACE_SCHED_H
@@ -16,7 +18,7 @@
 #include <linux/types.h>
 #endif
 
-/* Indices into the counts map; mirror enum rt_probe_id in runtime/probes.h. */
+/* Indices into the counts map; mirror the start of enum rt_probe_id. */
 enum sched_probe {
 	SCHED_PROBE_NEWPROC,
 	SCHED_PROBE_GOSTART,

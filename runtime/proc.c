@@ -45,6 +45,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "malloc.h"
 #include "runtime2.h"
 
 struct schedt sched;
@@ -1499,10 +1500,12 @@ static void *sysmon(void *arg)
 			}
 			unlock(&sched.lock);
 		}
-		if (retake(nanotime()) != 0)
+		int64_t now = nanotime();
+		if (retake(now) != 0)
 			idle = 0;
 		else
 			idle++;
+		forcegc_check(now);
 	}
 	return NULL;
 }
@@ -1566,6 +1569,7 @@ static void schedinit(void)
 		pidleput(allp[i]);
 	unlock(&sched.lock);
 	preemptinit();
+	mallocinit_late(); /* GOGC and the memory limit, as gcinit */
 }
 
 static void main_exited(void)

@@ -188,8 +188,9 @@ struct p {
 	/* runnext, if set, runs next in place of the queue's head, sharing the
 	 * time slice of the G that readied it */
 	struct g *_Atomic runnext;
-	struct g *gfree;  /* free Gs (status G_DEAD) */
-	int32_t gfreecnt; /* */
+	struct g *gfree;       /* free Gs (status G_DEAD) */
+	int32_t gfreecnt;      /* */
+	struct mcache *mcache; /* per-P allocation cache (mcache.c) */
 };
 
 /* --- the scheduler's global state; mirrors schedt --------------------- */
@@ -356,5 +357,11 @@ void sync_runtime_dospin(void);
 /* --- time ---------------------------------------------------------------- */
 
 int64_t nanotime(void);
+
+/* --- memory (mgc.c) ------------------------------------------------------ */
+
+/* forcegc_check readies the periodic GC goroutine when no cycle has run
+ * for 2 minutes; sysmon calls it on each tick (no P needed). */
+void forcegc_check(int64_t now);
 
 #endif /* RT_RUNTIME2_H */

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# bench.sh OUT — what `make bench` runs: librt's scheduler benchmarks
-# (OUT/bench_sched) and, when Debian's golang-1.19-go is installed, their Go
-# peers (workloads/go), then one table of both.
+# bench.sh OUT — what `make bench` runs: librt's scheduler and memory
+# benchmarks (OUT/bench_sched, OUT/bench_mem) and, when Debian's
+# golang-1.19-go is installed, their Go peers (workloads/go), then one table
+# of both: ns/op, and B/op and allocs/op where both sides report them; then
+# the extra metrics (pause-ns/op) in a second table.
 #
 # Environment:
 #   BENCH_COUNT=3    runs of each benchmark; the table shows the median
@@ -39,9 +41,12 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 rc=0
-echo "== librt: $out/bench_sched"
-"$out/bench_sched" -bench "$pattern" -benchtime "$btime" -count "$count" |
-	tee "$tmp/librt.txt" || rc=$?
+: >"$tmp/librt.txt"
+for prog in bench_sched bench_mem; do
+	echo "== librt: $out/$prog"
+	"$out/$prog" -bench "$pattern" -benchtime "$btime" -count "$count" |
+		tee -a "$tmp/librt.txt" || rc=$?
+done
 
 have_go=0
 if [[ -x $gobin ]]; then
@@ -61,26 +66,35 @@ else
 		"golang-1.19-go): librt figures only"
 fi
 
-# medians FILE prints "name median_ns_per_op" for each Benchmark line.
+# medians FILE prints "name unit median" for each unit of each Benchmark
+# line (ns/op, B/op, allocs/op, and any b.ReportMetric unit), in order.
 medians() {
 	awk '
-	/^Benchmark/ && $4 == "ns/op" {
+	/^Benchmark/ {
 		name = $1
 		sub(/^Benchmark/, "", name)
 		sub(/-[0-9]+$/, "", name)
-		if (!(name in n)) order[++k] = name
-		v[name, ++n[name]] = $3
+		if (!(name in seen)) { seen[name] = 1; order[++k] = name }
+		for (i = 3; i < NF; i += 2) {
+			key = name SUBSEP $(i + 1)
+			if (!(key in n)) units[name] = units[name] " " $(i + 1)
+			v[key, ++n[key]] = $i
+		}
 	}
 	END {
-		for (i = 1; i <= k; i++) {
-			name = order[i]; c = n[name]
-			for (a = 1; a <= c; a++) s[a] = v[name, a] + 0
-			for (a = 2; a <= c; a++)
-				for (b = a; b > 1 && s[b-1] > s[b]; b--) {
-					t = s[b]; s[b] = s[b-1]; s[b-1] = t
-				}
-			m = (c % 2) ? s[(c+1)/2] : (s[c/2] + s[c/2+1]) / 2
-			print name, m
+		for (o = 1; o <= k; o++) {
+			name = order[o]
+			nu = split(units[name], us, " ")
+			for (u = 1; u <= nu; u++) {
+				key = name SUBSEP us[u]; c = n[key]
+				for (a = 1; a <= c; a++) s[a] = v[key, a] + 0
+				for (a = 2; a <= c; a++)
+					for (b = a; b > 1 && s[b-1] > s[b]; b--) {
+						t = s[b]; s[b] = s[b-1]; s[b-1] = t
+					}
+				m = (c % 2) ? s[(c+1)/2] : (s[c/2] + s[c/2+1]) / 2
+				print name, us[u], m
+			}
 		}
 	}' "$1"
 }
@@ -89,22 +103,49 @@ echo
 medians "$tmp/librt.txt" >"$tmp/librt.med"
 if ((have_go)); then
 	medians "$tmp/go.txt" >"$tmp/go.med"
-	printf '%-20s %14s %14s %12s\n' benchmark "librt ns/op" "Go ns/op" \
-		"librt/Go"
 	awk '
-	NR == FNR { go[$1] = $2; gorder[++gk] = $1; next }
-	{ rt[$1] = $2; order[++k] = $1 }
-	function row(name,   l, g, r) {
-		l = (name in rt) ? sprintf("%.1f", rt[name]) : "-"
-		g = (name in go) ? sprintf("%.1f", go[name]) : "-"
+	NR == FNR {
+		go[$1, $2] = $3
+		if (!($1 in gseen)) { gseen[$1] = 1; gorder[++gk] = $1 }
+		next
+	}
+	{
+		rt[$1, $2] = $3
+		if (!($1 in rseen)) { rseen[$1] = 1; order[++k] = $1 }
+	}
+	function val(a, name, unit, fmt) {
+		return ((name, unit) in a) ? sprintf(fmt, a[name, unit]) : "-"
+	}
+	function row(name,   r) {
 		r = "-"
-		if (name in rt && name in go && go[name] > 0)
-			r = sprintf("%.2fx", rt[name] / go[name])
-		printf "%-20s %14s %14s %12s\n", name, l, g, r
+		if ((name, "ns/op") in rt && (name, "ns/op") in go && go[name, "ns/op"] > 0)
+			r = sprintf("%.2fx", rt[name, "ns/op"] / go[name, "ns/op"])
+		printf "%-18s %13s %13s %9s %9s %9s %7s %7s\n", name,
+			val(rt, name, "ns/op", "%.1f"), val(go, name, "ns/op", "%.1f"), r,
+			val(rt, name, "B/op", "%d"), val(go, name, "B/op", "%d"),
+			val(rt, name, "allocs/op", "%d"), val(go, name, "allocs/op", "%d")
+	}
+	# units other than the standard ones, one row per (benchmark, unit)
+	function extras(name,   key, parts, u) {
+		for (key in rt) {
+			split(key, parts, SUBSEP)
+			if (parts[1] != name) continue
+			u = parts[2]
+			if (u == "ns/op" || u == "B/op" || u == "allocs/op") continue
+			printf "%-18s %-14s %13s %13s\n", name, u,
+				val(rt, name, u, "%.0f"), val(go, name, u, "%.0f")
+		}
 	}
 	END {
+		printf "%-18s %13s %13s %9s %9s %9s %7s %7s\n", "benchmark",
+			"librt ns/op", "Go ns/op", "librt/Go", "librt B", "Go B",
+			"librt", "Go"
+		printf "%-18s %13s %13s %9s %9s %9s %7s %7s\n", "", "", "", "",
+			"/op", "/op", "allocs", "allocs"
 		for (i = 1; i <= k; i++) row(order[i])
-		for (i = 1; i <= gk; i++) if (!(gorder[i] in rt)) row(gorder[i])
+		for (i = 1; i <= gk; i++) if (!(gorder[i] in rseen)) row(gorder[i])
+		printf "\n%-18s %-14s %13s %13s\n", "benchmark", "metric", "librt", "Go"
+		for (i = 1; i <= k; i++) extras(order[i])
 	}' "$tmp/go.med" "$tmp/librt.med"
 	cat <<'NOTES'
 
@@ -112,9 +153,12 @@ notes: PingPong on librt goes through workloads/pchan.h (an unbuffered
   one-to-one hand-off on rt_gopark/rt_goready; librt has no chan.c yet),
   lighter than Go's hchan path (lock, sudog, typed copy). Go's
   GoroutineCreate allocates its closure (16 B/op); rt_go takes fn + arg.
+  librt's scheduler benchmarks do not count allocations ("-"). B/op and
+  allocs/op come from ReadMemStats at timer start and stop on both sides
+  (-benchmem; rt_read_memstats), integer-divided by N as Go does.
 NOTES
 else
-	printf '%-20s %14s\n' benchmark "librt ns/op"
-	awk '{ printf "%-20s %14.1f\n", $1, $2 }' "$tmp/librt.med"
+	printf '%-20s %-12s %14s\n' benchmark unit librt
+	awk '{ printf "%-20s %-12s %14.1f\n", $1, $2, $3 }' "$tmp/librt.med"
 fi
 exit "$rc"

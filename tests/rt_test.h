@@ -151,6 +151,116 @@ static inline int rtt_tidset_len(rtt_tidset *s)
 	return n;
 }
 
+/* ---- GC helpers --------------------------------------------------------- */
+
+/*
+ * The collector scans stacks and registers conservatively, so a test that
+ * needs an object to be reachable from exactly one place keeps every other
+ * copy of its address out of sight: rtt_hide turns a pointer into a value
+ * that cannot point into the heap (the high bits make it non-canonical), and
+ * rtt_clobber_stack overwrites dead stack below the caller, where earlier
+ * calls (rt_mallocgc's own frames) left copies behind.
+ */
+#define RTT_HIDE_MASK ((uintptr_t)0xa5a5a5a5a5a5a5a5ULL)
+
+static inline uintptr_t rtt_hide(const void *p)
+{
+	return (uintptr_t)p ^ RTT_HIDE_MASK;
+}
+
+static inline void *rtt_unhide(uintptr_t h)
+{
+	return (void *)(h ^ RTT_HIDE_MASK);
+}
+
+static __attribute__((noinline, unused)) void rtt_clobber_stack(void)
+{
+	volatile char buf[8192];
+
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = 0;
+	__asm__ __volatile__("" ::: "memory");
+}
+
+/* rtt_heap_exists makes sure the GC heap has memory (one small object,
+ * dropped), for tests about something other than the empty heap. */
+static inline void rtt_heap_exists(void)
+{
+	memset(rt_mallocgc(8, 0), 0, 8);
+}
+
+/* rtt_pattern: the word at index i of a block filled with seed. */
+static inline uint64_t rtt_pattern(uint64_t seed, size_t i)
+{
+	return (seed + i + 1) * 0x9E3779B97F4A7C15ULL;
+}
+
+/* rtt_fill writes the pattern over n bytes (a multiple of 8). */
+static inline void rtt_fill(void *p, size_t n, uint64_t seed)
+{
+	uint64_t *w = p;
+
+	for (size_t i = 0; i < n / 8; i++)
+		w[i] = rtt_pattern(seed, i);
+}
+
+/* rtt_verify returns 0 if the pattern is intact, else 1 + the first bad
+ * word's index. */
+static inline size_t rtt_verify(const void *p, size_t n, uint64_t seed)
+{
+	const uint64_t *w = p;
+
+	for (size_t i = 0; i < n / 8; i++)
+		if (w[i] != rtt_pattern(seed, i))
+			return i + 1;
+	return 0;
+}
+
+/* rtt_holds tells whether [q, q + size) holds the hidden address. */
+static inline bool rtt_holds(const void *q, size_t size, uintptr_t hidden)
+{
+	/*
+	 * target - q, computed in one asm block: were the target's address
+	 * formed in C, the compiler could hoist it out of the caller's loop
+	 * into a callee-saved register, a root that keeps the object alive.
+	 */
+	uintptr_t d = hidden;
+
+	__asm__ __volatile__("xor %[m], %[d]\n\tsub %[q], %[d]"
+			     : [d] "+r"(d)
+			     : [m] "r"(RTT_HIDE_MASK), [q] "r"(q));
+	return d < (size ? size : 1);
+}
+
+/*
+ * rtt_churn_find allocates n objects of size bytes, each filled with a
+ * pattern and all kept alive (in a heap array rooted here) until the end,
+ * so no slot is handed out twice within one churn, and returns how many
+ * of them (the array included) came back holding the address
+ * hidden_target: a live object's memory must never be handed out again.
+ * It also makes a freed object's memory likely to be reused and
+ * overwritten, so a pattern check after it tells whether the object was
+ * freed. (A freed object's whole span may go back to the page heap and
+ * return as another size, hence the range check, not an equality.)
+ */
+static inline long rtt_churn_find(size_t size, unsigned flags, long n,
+				  uintptr_t hidden_target)
+{
+	size_t ksize = (size_t)n * sizeof(void *);
+	void **volatile keep = rt_mallocgc(ksize, 0);
+	long hits = rtt_holds(keep, ksize, hidden_target);
+
+	for (long i = 0; i < n; i++) {
+		void *q = rt_mallocgc(size, flags);
+
+		if (rtt_holds(q, size, hidden_target))
+			hits++;
+		memset(q, 0x5a, size);
+		keep[i] = q;
+	}
+	return hits;
+}
+
 /* rtt_suite_main runs a suite and returns non-zero if anything failed. */
 static inline int rtt_suite_main(Suite *s)
 {

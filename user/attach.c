@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mem_user.h"
 #include "rttrace.h"
 #include "sched_user.h"
 #include "usdt_check.h"
@@ -169,11 +170,13 @@ static void wait_target(int pidfd, double start, struct sched_target *t)
 int cmd_attach(int argc, char **argv)
 {
 	struct sched_session sess = {0};
+	struct mem_session msess = {0};
 	struct sched_target target = {0};
 	struct sigaction sa = {.sa_handler = sig_handler};
 	char exe[64], real[PATH_MAX];
 	struct usdt_probes probes;
 	struct sched_opts sopts;
+	struct mem_opts mopts;
 	int err, pidfd, ret = RTTRACE_EXIT_FAIL;
 	double start;
 
@@ -215,6 +218,10 @@ int cmd_attach(int argc, char **argv)
 	if (sched_load(&sess, &sopts) ||
 	    sched_attach(&sess, env.pid, exe, &probes))
 		goto cleanup;
+	mopts = (struct mem_opts){.tgid = env.pid, .nsec = env.nsec};
+	if (mem_wanted(&probes) && (mem_load(&msess, &mopts) ||
+				    mem_attach(&msess, env.pid, exe, &probes)))
+		goto cleanup;
 
 	if (!env.json)
 		fprintf(stderr, "Tracing PID %d (%s)... Hit Ctrl-C to end.\n",
@@ -225,7 +232,7 @@ int cmd_attach(int argc, char **argv)
 	wait_target(pidfd, start, &target);
 	target.wall_s = now_s() - start;
 
-	if (sched_report(&sess, &target, env.json, env.nsec) == 0)
+	if (sched_report(&sess, &msess, &target, env.json, env.nsec) == 0)
 		ret = 0;
 cleanup:
 	/*
@@ -234,6 +241,7 @@ cleanup:
 	 */
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
+	mem_destroy(&msess);
 	sched_destroy(&sess);
 close_pidfd:
 	close(pidfd);

@@ -4,9 +4,9 @@
  * the const volatile knobs → load → attach; sched_read can run at any time
  * and sched_destroy detaches.
  *
- * USDT programs are attached by hand, not by the skeleton: libbpf 1.1 can
- * auto-attach SEC("usdt") only with the full binary:provider:name spec, and
- * rttrace learns the binary at run time.
+ * The scheduler probes are the first SCHED_PROBE_NUM of RT_PROBE_LIST;
+ * the probes after them belong to other concerns (mem.c), each attaching
+ * its own programs (probe_attach.c).
  */
 #include <assert.h>
 #include <errno.h>
@@ -16,14 +16,18 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "probe_names.h"
+#include "map_helpers.h"
+#include "probe_attach.h"
 #include "rttrace.h"
 #include "sched.skel.h"
 #include "sched_user.h"
 
-/* bpf/sched.h restates the probe order for the BPF side; keep them equal. */
-static_assert((int)SCHED_PROBE_NUM == (int)RT_PROBE_NUM,
-	      "sched.h: probe count");
+/*
+ * bpf/sched.h restates the scheduler probes' order for the BPF side; keep
+ * them equal. They come first in RT_PROBE_LIST, other concerns' after.
+ */
+static_assert((int)SCHED_PROBE_NUM == (int)RT_PROBE_ID_mallocgc,
+	      "sched.h: the scheduler probes end where mallocgc starts");
 static_assert((int)SCHED_PROBE_NEWPROC == (int)RT_PROBE_ID_newproc,
 	      "sched.h: newproc");
 static_assert((int)SCHED_PROBE_GOSTART == (int)RT_PROBE_ID_gostart,
@@ -88,77 +92,8 @@ int sched_load(struct sched_session *s, const struct sched_opts *opts)
 int sched_attach(struct sched_session *s, pid_t pid, const char *path,
 		 const struct usdt_probes *probes)
 {
-	for (int id = 0; id < RT_PROBE_NUM; id++) {
-		const char *name = probe_name(id);
-		struct bpf_program *prog;
-		int err;
-
-		if (!probes->sites[id]) {
-			/* no site linked in: librt cannot count it either */
-			rt_notef("probe rt:%s not in %s, not attached", name,
-				 path);
-			continue;
-		}
-		prog = bpf_object__find_program_by_name(s->skel->obj, name);
-		if (!prog) {
-			rt_errorf("no BPF program for probe rt:%s", name);
-			return -ENOENT;
-		}
-		s->links[id] = bpf_program__attach_usdt(
-		    prog, pid, path, USDT_PROVIDER, name, NULL);
-		if (!s->links[id]) {
-			err = -errno;
-			rt_errorf("cannot attach to probe rt:%s in %s: %s",
-				  name, path, strerror(errno));
-			return err;
-		}
-		rt_notef("attached rt:%s (%u sites)", name, probes->sites[id]);
-	}
-	return 0;
-}
-
-/* read_u64_sums sums a per-CPU u64 array map of n entries into out. */
-static int read_u64_sums(struct sched_session *s, struct bpf_map *map,
-			 uint64_t *out, int n)
-{
-	uint64_t *vals = calloc(s->ncpus, sizeof(*vals));
-	int fd = bpf_map__fd(map), err = 0;
-
-	if (!vals)
-		return -ENOMEM;
-	for (__u32 key = 0; key < (__u32)n; key++) {
-		if (bpf_map_lookup_elem(fd, &key, vals)) {
-			err = -errno;
-			break;
-		}
-		out[key] = 0;
-		for (int cpu = 0; cpu < s->ncpus; cpu++)
-			out[key] += vals[cpu];
-	}
-	free(vals);
-	return err;
-}
-
-/* read_hists sums a per-CPU struct hist array map of n entries into out. */
-static int read_hists(struct sched_session *s, struct bpf_map *map,
-		      struct log2_hist *out, int n)
-{
-	struct hist *vals = calloc(s->ncpus, sizeof(*vals));
-	int fd = bpf_map__fd(map), err = 0;
-
-	if (!vals)
-		return -ENOMEM;
-	for (__u32 key = 0; key < (__u32)n; key++) {
-		if (bpf_map_lookup_elem(fd, &key, vals)) {
-			err = -errno;
-			break;
-		}
-		memset(&out[key], 0, sizeof(out[key]));
-		for (int cpu = 0; cpu < s->ncpus; cpu++)
-			hist_add_percpu(&out[key], &vals[cpu]);
-	}
-	free(vals);
-	return err;
+	return probe_attach(s->skel->obj, s->links, 0, SCHED_PROBE_NUM, pid,
+			    path, probes);
 }
 
 int sched_read(struct sched_session *s, struct sched_result *out)
@@ -166,15 +101,18 @@ int sched_read(struct sched_session *s, struct sched_result *out)
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	err = read_u64_sums(s, s->skel->maps.counts, out->counts, RT_PROBE_NUM);
+	/* counts of the other concerns' probes are filled in by them */
+	err = map_sum_u64(s->skel->maps.counts, s->ncpus, out->counts,
+			  SCHED_PROBE_NUM, 1);
 	if (!err)
-		err = read_u64_sums(s, s->skel->maps.errors, out->errors,
-				    SCHED_ERR_NUM);
+		err = map_sum_u64(s->skel->maps.errors, s->ncpus, out->errors,
+				  SCHED_ERR_NUM, 1);
 	if (!err)
-		err = read_hists(s, s->skel->maps.park_hists, out->park,
-				 SCHED_WAIT_HISTS);
+		err = map_sum_hists(s->skel->maps.park_hists, s->ncpus,
+				    out->park, SCHED_WAIT_HISTS);
 	if (!err)
-		err = read_hists(s, s->skel->maps.sched_hist, &out->sched, 1);
+		err = map_sum_hists(s->skel->maps.sched_hist, s->ncpus,
+				    &out->sched, 1);
 	if (err)
 		rt_errorf("cannot read BPF maps: %s", strerror(-err));
 	return err;

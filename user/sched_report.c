@@ -1,12 +1,19 @@
 /*
  * sched_report.c — what `rttrace trace` prints when the program ends: the
  * events per probe, the park-duration histogram of every wait reason that
- * occurred, the scheduler-latency histogram and the goroutine totals; as
- * text, or as one JSON object with the same content.
+ * occurred, the scheduler-latency histogram and the goroutine totals, then
+ * the memory sections (mem_report.c) when the memory probes were traced;
+ * as text, or as one JSON object with the same content.
+ *
+ * The events table lists every probe of RT_PROBE_LIST: the scheduler
+ * probes' counts come from sched.bpf.c, the memory probes' from mem.bpf.c
+ * (mem_merge_counts); a probe without sites in the program counts 0, as
+ * librt's own RT_STATS does.
  */
 #include <signal.h>
 #include <string.h>
 
+#include "mem_user.h"
 #include "probe_names.h"
 #include "rttrace.h"
 #include "sched_user.h"
@@ -89,7 +96,8 @@ static void print_hist(FILE *f, const char *title, const char *what,
 }
 
 void sched_report_text(FILE *f, const struct sched_target *t,
-		       const struct sched_result *r, bool nsec)
+		       const struct sched_result *r,
+		       const struct mem_result *mem, bool nsec)
 {
 	char title[96];
 
@@ -108,6 +116,8 @@ void sched_report_text(FILE *f, const struct sched_target *t,
 	fprintf(f, "\ngoroutines: created %llu, ended %llu\n",
 		(unsigned long long)r->counts[RT_PROBE_ID_newproc],
 		(unsigned long long)r->counts[RT_PROBE_ID_goend]);
+	if (mem)
+		mem_report_text(f, mem, nsec);
 }
 
 static void json_target(struct json *j, const struct sched_target *t)
@@ -160,7 +170,8 @@ static void json_target(struct json *j, const struct sched_target *t)
 }
 
 void sched_report_json(FILE *f, const struct sched_target *t,
-		       const struct sched_result *r, bool nsec)
+		       const struct sched_result *r,
+		       const struct mem_result *mem, bool nsec)
 {
 	struct json j;
 
@@ -213,6 +224,9 @@ void sched_report_json(FILE *f, const struct sched_target *t,
 	json_uint(&j, r->errors[SCHED_ERR_READY_UNPARKED]);
 	json_object_end(&j);
 
+	if (mem)
+		mem_report_json(&j, mem, nsec);
+
 	json_object_end(&j);
 	json_finish(&j);
 }
@@ -234,20 +248,30 @@ void sched_report_warnings(const struct sched_session *s,
 			 (unsigned long long)unparked);
 }
 
-int sched_report(struct sched_session *s, const struct sched_target *t,
-		 bool json, bool nsec)
+int sched_report(struct sched_session *s, struct mem_session *ms,
+		 const struct sched_target *t, bool json, bool nsec)
 {
 	struct sched_result r;
+	struct mem_result mr, *mem = NULL;
 	int err;
 
 	err = sched_read(s, &r);
 	if (err)
 		return err;
+	if (ms && ms->skel) {
+		err = mem_read(ms, &mr);
+		if (err)
+			return err;
+		mem_merge_counts(&mr, r.counts);
+		mem = &mr;
+	}
 	if (json)
-		sched_report_json(stdout, t, &r, nsec);
+		sched_report_json(stdout, t, &r, mem, nsec);
 	else
-		sched_report_text(stdout, t, &r, nsec);
+		sched_report_text(stdout, t, &r, mem, nsec);
 	fflush(stdout);
 	sched_report_warnings(s, &r);
+	if (mem)
+		mem_report_warnings(mem);
 	return 0;
 }

@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mem_user.h"
 #include "rttrace.h"
 #include "sched_user.h"
 #include "usdt_check.h"
@@ -54,8 +55,11 @@ static const char doc[] =
     "The report: events per probe (count and rate), a log2 histogram of "
     "park duration (gopark -> goready) per wait reason, a log2 histogram "
     "of scheduler latency (goready -> gostart; a new goroutine's newproc "
-    "-> first gostart counts too, as in Go's tracer), and goroutines "
-    "created and ended. Per-probe counts are exact: they equal what librt "
+    "-> first gostart counts too, as in Go's tracer), goroutines created "
+    "and ended; and, when the program allocates: allocation sizes and size "
+    "classes, GC cycles by reason and duration, stop-the-world pauses per "
+    "reason, sync.Pool hit rate, interface boxing. Per-probe counts are "
+    "exact: they equal what librt "
     "prints with RT_STATS=1. Ctrl-C detaches and prints what was "
     "gathered.\n"
     "\n"
@@ -315,11 +319,13 @@ static int exit_status(const struct sched_target *t)
 int cmd_trace(int argc, char **argv)
 {
 	struct sched_session sess = {0};
+	struct mem_session msess = {0};
 	struct sched_target target = {0};
 	struct sigaction sa = {.sa_handler = sig_handler};
 	char found[PATH_MAX], real[PATH_MAX];
 	struct usdt_probes probes;
 	struct sched_opts sopts;
+	struct mem_opts mopts;
 	int err, ret = RTTRACE_EXIT_FAIL;
 	double start;
 	pid_t pid;
@@ -381,6 +387,11 @@ int cmd_trace(int argc, char **argv)
 	if (sched_load(&sess, &sopts) ||
 	    sched_attach(&sess, pid, real, &probes))
 		goto kill_child;
+	/* the memory concern only when librt's allocator is linked in */
+	mopts = (struct mem_opts){.tgid = pid, .nsec = env.nsec};
+	if (mem_wanted(&probes) && (mem_load(&msess, &mopts) ||
+				    mem_attach(&msess, pid, real, &probes)))
+		goto kill_child;
 	if (exiting) {
 		rt_errorf("interrupted before %s started", env.cmd[0]);
 		goto kill_child;
@@ -403,7 +414,7 @@ int cmd_trace(int argc, char **argv)
 	wait_child(pid, &target);
 	target.wall_s = now_s() - start;
 
-	if (sched_report(&sess, &target, env.json, env.nsec) == 0)
+	if (sched_report(&sess, &msess, &target, env.json, env.nsec) == 0)
 		ret = exit_status(&target);
 	goto cleanup;
 
@@ -417,6 +428,7 @@ cleanup:
 	 */
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
+	mem_destroy(&msess);
 	sched_destroy(&sess);
 	return ret;
 }

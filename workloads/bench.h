@@ -7,7 +7,13 @@
  * more, at most 1e9) until one run lasts the benchtime (default 1s), and
  * prints the last run as Go does:
  *
- *	BenchmarkName-GOMAXPROCS	       N	     X ns/op
+ *	BenchmarkName-GOMAXPROCS	       N	     X ns/op[	extra]
+ *
+ * Extra columns, as testing.B prints them: metrics a benchmark reports with
+ * bench_report_metric (b.ReportMetric), sorted by unit, then, when the
+ * program sets bench_alloc_reader (b.ReportAllocs / -benchmem), B/op and
+ * allocs/op counted while the timer runs. bench_alloc_reader is a hook so
+ * that programs that do not use librt's allocator need not link it.
  *
  * rt_main can run only once per process, and some benchmarks need their own
  * GOMAXPROCS, so every run of a benchmark happens in a child forked before
@@ -40,14 +46,35 @@
 
 #include "rt.h"
 
+#define BENCH_MAX_EXTRA 4
+
+/* bench_metric is one b.ReportMetric value. */
+struct bench_metric {
+	const char *unit; /* e.g. "pause-ns/op" */
+	double value;
+};
+
 /* bench_b is testing.B: the iteration count and the timer. */
 struct bench_b {
-	int64_t n;	  /* iterations the benchmark must run */
-	int64_t start;	  /* rt_nanotime when the timer last started */
-	int64_t duration; /* accumulated timed nanoseconds */
-	bool timer_on;	  /* timer running */
-	const char *name; /* benchmark name, without "Benchmark" */
+	int64_t n;	       /* iterations the benchmark must run */
+	int64_t start;	       /* rt_nanotime when the timer last started */
+	int64_t duration;      /* accumulated timed nanoseconds */
+	bool timer_on;	       /* timer running */
+	const char *name;      /* benchmark name, without "Benchmark" */
+	uint64_t start_allocs; /* allocation counters when the timer started */
+	uint64_t start_bytes;  /* */
+	uint64_t net_allocs;   /* objects allocated while the timer ran */
+	uint64_t net_bytes;    /* bytes allocated while the timer ran */
+	struct bench_metric extra[BENCH_MAX_EXTRA]; /* b.ReportMetric */
+	int nextra;				    /* */
 };
+
+/*
+ * bench_alloc_reader, when set, reads the cumulative objects and bytes
+ * allocated (runtime.MemStats Mallocs/TotalAlloc in Go); the harness then
+ * reports B/op and allocs/op as -benchmem does. Set it before bench_main.
+ */
+static void (*bench_alloc_reader)(uint64_t *objects, uint64_t *bytes);
 
 typedef void (*bench_func)(struct bench_b *b);
 
@@ -62,6 +89,9 @@ struct bench {
 static inline void bench_start_timer(struct bench_b *b)
 {
 	if (!b->timer_on) {
+		if (bench_alloc_reader != NULL) {
+			bench_alloc_reader(&b->start_allocs, &b->start_bytes);
+		}
 		b->start = rt_nanotime();
 		b->timer_on = true;
 	}
@@ -72,6 +102,12 @@ static inline void bench_stop_timer(struct bench_b *b)
 {
 	if (b->timer_on) {
 		b->duration += rt_nanotime() - b->start;
+		if (bench_alloc_reader != NULL) {
+			uint64_t objs, bytes;
+			bench_alloc_reader(&objs, &bytes);
+			b->net_allocs += objs - b->start_allocs;
+			b->net_bytes += bytes - b->start_bytes;
+		}
 		b->timer_on = false;
 	}
 }
@@ -80,9 +116,33 @@ static inline void bench_stop_timer(struct bench_b *b)
 static inline void bench_reset_timer(struct bench_b *b)
 {
 	if (b->timer_on) {
+		if (bench_alloc_reader != NULL) {
+			bench_alloc_reader(&b->start_allocs, &b->start_bytes);
+		}
 		b->start = rt_nanotime();
 	}
 	b->duration = 0;
+	b->net_allocs = 0;
+	b->net_bytes = 0;
+	b->nextra = 0;
+}
+
+/*
+ * bench_report_metric is b.ReportMetric: value is already per op (e.g.
+ * "pause-ns/op"); a second report of the same unit replaces the first.
+ */
+static inline void bench_report_metric(struct bench_b *b, double value,
+				       const char *unit)
+{
+	for (int i = 0; i < b->nextra; i++) {
+		if (strcmp(b->extra[i].unit, unit) == 0) {
+			b->extra[i].value = value;
+			return;
+		}
+	}
+	if (b->nextra < BENCH_MAX_EXTRA) {
+		b->extra[b->nextra++] = (struct bench_metric){unit, value};
+	}
 }
 
 /* bench_opts holds the parsed flags. */
@@ -97,8 +157,8 @@ struct bench_opts {
 static inline void bench_run_n(struct bench_b *b, bench_func fn, int64_t n)
 {
 	b->n = n;
-	b->duration = 0;
 	b->timer_on = false;
+	bench_reset_timer(b);
 	bench_start_timer(b);
 	fn(b);
 	bench_stop_timer(b);
@@ -176,6 +236,25 @@ static inline void bench_child_main(void *arg)
 		 rt_gomaxprocs());
 	printf("%-*s\t%8" PRId64 "\t", c->name_width, full, b.n);
 	bench_pretty((double)b.duration / (double)b.n, "ns/op");
+	/* extra metrics sorted by unit, as BenchmarkResult.String */
+	for (int i = 1; i < b.nextra; i++) {
+		for (int j = i;
+		     j > 0 && strcmp(b.extra[j - 1].unit, b.extra[j].unit) > 0;
+		     j--) {
+			struct bench_metric t = b.extra[j];
+			b.extra[j] = b.extra[j - 1];
+			b.extra[j - 1] = t;
+		}
+	}
+	for (int i = 0; i < b.nextra; i++) {
+		printf("\t");
+		bench_pretty(b.extra[i].value, b.extra[i].unit);
+	}
+	if (bench_alloc_reader != NULL) {
+		/* BenchmarkResult.MemString: integer division, as Go's */
+		printf("\t%8" PRId64 " B/op\t%8" PRId64 " allocs/op",
+		       (int64_t)b.net_bytes / b.n, (int64_t)b.net_allocs / b.n);
+	}
 	printf("\n");
 	fflush(stdout);
 }

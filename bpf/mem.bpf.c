@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mem.bpf.c — librt's allocator, collector, stop-the-world, interface
+ * boxing and sync.Pool, seen from their USDT probes.
+ *
+ * One program per memory probe of runtime/probes.h (provider "rt", from
+ * mallocgc on), named as the probe. All aggregated here:
+ *
+ *   counts          events per probe; must equal librt's RT_STATS counts.
+ *   alloc_size      log2 histogram of mallocgc sizes, in bytes.
+ *   sizeclasses     objects and bytes per size class (0 = large).
+ *   stw_hists       per STW reason, log2 histogram of stw_done's pause_ns.
+ *   gc_hists        per GC reason, log2 histogram of gc_start -> gc_done.
+ *   gc_reasons      cycles started, per reason.
+ *   pool_gets       pool_get results (private, shared, stolen, victim,
+ *                   miss); pool_puts where Put went.
+ *   convts          convT calls per kind, allocated or not.
+ *   sums            sums of probe arguments (bytes allocated, grown,
+ *                   scavenged, marked; pages and objects swept).
+ *   gc_state        the cycle in progress and the last heap figures.
+ *   errors          what could not be recorded (enum mem_error).
+ *
+ * Adds on per-CPU maps are atomic for the reason sched.bpf.c gives: uprobe
+ * programs can be preempted, and a lost increment would break the exact
+ * counts.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+/* mallocgc is inlined into many sites; see sched.bpf.c */
+#define BPF_USDT_MAX_SPEC_CNT 1024
+#include <bpf/usdt.bpf.h>
+#include "bits.bpf.h"
+#include "mem.h"
+
+#pragma clang diagnostic ignored "-Wunused-parameter"
+
+/* Set by user space before load. */
+const volatile __u32 targ_tgid = 0;    /* 0: any process */
+const volatile bool targ_nsec = false; /* time slots in ns, else us */
+
+#define PERCPU_ARRAY(_name, _n, _type)                   \
+	struct {                                         \
+		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY); \
+		__uint(max_entries, _n);                 \
+		__type(key, __u32);                      \
+		__type(value, _type);                    \
+	} _name SEC(".maps")
+
+PERCPU_ARRAY(counts, MEM_PROBE_NUM, __u64);
+PERCPU_ARRAY(errors, MEM_ERR_NUM, __u64);
+PERCPU_ARRAY(alloc_size, 1, struct hist);
+PERCPU_ARRAY(sizeclasses, MEM_SIZECLASS_SLOTS, struct mem_class);
+PERCPU_ARRAY(stw_hists, MEM_STW_SLOTS, struct hist);
+PERCPU_ARRAY(gc_hists, MEM_GC_SLOTS, struct hist);
+PERCPU_ARRAY(gc_reasons, MEM_GC_SLOTS, __u64);
+PERCPU_ARRAY(pool_gets, MEM_POOL_GET_SLOTS, __u64);
+PERCPU_ARRAY(pool_puts, MEM_POOL_PUT_SLOTS, __u64);
+PERCPU_ARRAY(convts, MEM_CONVT_SLOTS, __u64);
+PERCPU_ARRAY(sums, MEM_SUM_NUM, __u64);
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct mem_gc_state);
+} gc_state SEC(".maps");
+
+static __always_inline bool traced(void)
+{
+	return !targ_tgid || (bpf_get_current_pid_tgid() >> 32) == targ_tgid;
+}
+
+static __always_inline void add(void *map, __u32 idx, __u64 v)
+{
+	__u64 *cnt = bpf_map_lookup_elem(map, &idx);
+
+	if (cnt)
+		__sync_fetch_and_add(cnt, v);
+}
+
+static __always_inline void inc(void *map, __u32 idx)
+{
+	add(map, idx, 1);
+}
+
+/* clamp maps v to [0, bad), bad itself for anything out of range. */
+static __always_inline __u32 clamp(__u64 v, __u32 bad)
+{
+	return v < bad ? (__u32)v : bad;
+}
+
+/* hist_value records v (slot log2(v)) into the histogram at idx of map;
+ * total_ns holds the plain sum of v, whatever its unit. */
+static __always_inline void hist_value(void *map, __u32 idx, __u64 slot_v,
+				       __u64 v)
+{
+	struct hist *h = bpf_map_lookup_elem(map, &idx);
+	__u64 slot;
+
+	if (!h)
+		return;
+	slot = log2l(slot_v);
+	if (slot >= MAX_SLOTS)
+		slot = MAX_SLOTS - 1;
+	__sync_fetch_and_add(&h->slots[slot], 1);
+	__sync_fetch_and_add(&h->count, 1);
+	__sync_fetch_and_add(&h->total_ns, v);
+}
+
+/* hist_time records a duration, slotted in the unit targ_nsec chose. */
+static __always_inline void hist_time(void *map, __u32 idx, __u64 ns)
+{
+	hist_value(map, idx, targ_nsec ? ns : ns / 1000, ns);
+}
+
+static __always_inline struct mem_gc_state *gcstate(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&gc_state, &zero);
+}
+
+SEC("usdt")
+int BPF_USDT(mallocgc, __u64 size, __u64 sizeclass, __u64 noscan, __u64 goid)
+{
+	__u32 cls = clamp(sizeclass, MEM_SIZECLASS_BAD);
+	struct mem_class *c;
+
+	if (!traced())
+		return 0;
+	inc(&counts, MEM_PROBE_MALLOCGC);
+	hist_value(&alloc_size, 0, size, size);
+	c = bpf_map_lookup_elem(&sizeclasses, &cls);
+	if (c) {
+		__sync_fetch_and_add(&c->count, 1);
+		__sync_fetch_and_add(&c->bytes, size);
+	}
+	add(&sums, MEM_SUM_ALLOC_BYTES, size);
+	if (noscan)
+		inc(&sums, MEM_SUM_ALLOC_NOSCAN);
+	return 0;
+}
+
+SEC("usdt")
+int BPF_USDT(heap_grow, __u64 bytes, __u64 heap_sys)
+{
+	struct mem_gc_state *st;
+
+	if (!traced())
+		return 0;
+	inc(&counts, MEM_PROBE_HEAP_GROW);
+	add(&sums, MEM_SUM_HEAP_GROW_BYTES, bytes);
+	st = gcstate();
+	if (st)
+		st->last_heap_sys = heap_sys;
+	return 0;
+}
+
+SEC("usdt")
+int BPF_USDT(scavenge, __u64 bytes_released, __u64 heap_released)
+{
+	if (!traced())
+		return 0;
+	inc(&counts, MEM_PROBE_SCAVENGE);
+	add(&sums, MEM_SUM_SCAVENGED_BYTES, bytes_released);
+	return 0;
+}
+
+SEC("usdt")
+int BPF_USDT(gc_start, __u64 cycle, __u64 reason, __u64 heap_live)
+{
+	__u32 r = clamp(reason, MEM_GC_BAD);
+	struct mem_gc_state *st;
+
+	if (!traced())
+		return 0;
+	inc(&counts, MEM_PROBE_GC_START);
+	inc(&gc_reasons, r);
+	st = gcstate();
+	if (st) {
+		st->cycle = cycle;
+		st->reason = r;
+		st->start_ts = bpf_ktime_get_ns();
+	}
+	return 0;
+}
+
+SEC("usdt")
+int BPF_USDT(gc_mark_done, __u64 cycle, __u64 marked_bytes)
+{
+	if (!traced())
+		return 0;
+	inc(&counts, MEM_PROBE_GC_MARK_DONE);
+	add(&sums, MEM_SUM_MARKED_BYTES, marked_bytes);
+	return 0;
+}
+
+SEC("usdt")
+int BPF_USDT(gc_done, __u64 cycle, __u64 heap_live, __u64 next_gc)
+{
+	struct mem_gc_state *st;
+
+	if (!traced())
+		return 0;
+	inc(&counts, MEM_PROBE_GC_DONE);
+	st = gcstate();
+	if (!st)
+		return 0;
+	st->last_heap_live = heap_live;
+	st->last_next_gc = next_gc;
+	if (st->start_ts && st->cycle == cycle) {
+		hist_time(&gc_hists, st->reason,
+			  bpf_ktime_get_ns() - st->start_ts);
+		st->start_ts = 0;
+	} else {
+		inc(&errors, MEM_ERR_GC_UNPAIRED);
+	}
+	return 0;
+}
+
+SEC("usdt")
+int BPF_USDT(sweep, __u64 npages, __u64 objects_freed)
+{
+	if (!traced())
+		return 0;
+	inc(&counts, MEM_PROBE_SWEEP);
+	add(&sums, MEM_SUM_SWEPT_PAGES, npages);
+	add(&sums, MEM_SUM_SWEPT_OBJECTS, objects_freed);
+	return 0;
+}
+
+SEC("usdt")
+int BPF_USDT(stw_start, __u64 reason)
+{
+	if (traced())
+		inc(&counts, MEM_PROBE_STW_START);
+	return 0;
+}
+
+SEC("usdt")
+int BPF_USDT(stw_done, __u64 reason, __u64 pause_ns)
+{
+	if (!traced())
+		return 0;
+	inc(&counts, MEM_PROBE_STW_DONE);
+	/* librt measured the pause itself: no pairing needed */
+	hist_time(&stw_hists, clamp(reason, MEM_STW_BAD), pause_ns);
+	return 0;
+}
+
+SEC("usdt")
+int BPF_USDT(convT, __u64 kind, __u64 allocated)
+{
+	__u32 k = kind < MEM_CONVT_KINDS ? (__u32)kind : 0;
+
+	if (!traced())
+		return 0;
+	inc(&counts, MEM_PROBE_CONVT);
+	inc(&convts, k * 2 + (allocated ? 1 : 0));
+	return 0;
+}
+
+SEC("usdt")
+int BPF_USDT(pool_get, __u64 result)
+{
+	if (!traced())
+		return 0;
+	inc(&counts, MEM_PROBE_POOL_GET);
+	inc(&pool_gets, clamp(result, MEM_POOL_GET_SLOTS - 1));
+	return 0;
+}
+
+SEC("usdt")
+int BPF_USDT(pool_put, __u64 where)
+{
+	if (!traced())
+		return 0;
+	inc(&counts, MEM_PROBE_POOL_PUT);
+	inc(&pool_puts, clamp(where, MEM_POOL_PUT_SLOTS - 1));
+	return 0;
+}
+
+SEC("usdt")
+int BPF_USDT(finalizer_run, __u64 obj)
+{
+	if (traced())
+		inc(&counts, MEM_PROBE_FINALIZER_RUN);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,56 @@
+/*
+ * map_helpers.c — per-CPU array maps summed over CPUs. libbpf hands a
+ * per-CPU lookup one value per possible CPU, each rounded up to 8 bytes;
+ * the value types here are multiples of 8 bytes already.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "map_helpers.h"
+
+int map_sum_u64(struct bpf_map *map, int ncpus, uint64_t *out, int n, int width)
+{
+	uint64_t *vals = calloc((size_t)ncpus * width, sizeof(*vals));
+	int fd = bpf_map__fd(map), err = 0;
+
+	if (!vals)
+		return -ENOMEM;
+	for (__u32 key = 0; key < (__u32)n; key++) {
+		uint64_t *o = out + (size_t)key * width;
+
+		if (bpf_map_lookup_elem(fd, &key, vals)) {
+			err = -errno;
+			break;
+		}
+		memset(o, 0, width * sizeof(*o));
+		for (int cpu = 0; cpu < ncpus; cpu++)
+			for (int w = 0; w < width; w++)
+				o[w] += vals[(size_t)cpu * width + w];
+	}
+	free(vals);
+	return err;
+}
+
+int map_sum_hists(struct bpf_map *map, int ncpus, struct log2_hist *out, int n)
+{
+	struct hist *vals = calloc(ncpus, sizeof(*vals));
+	int fd = bpf_map__fd(map), err = 0;
+
+	if (!vals)
+		return -ENOMEM;
+	for (__u32 key = 0; key < (__u32)n; key++) {
+		if (bpf_map_lookup_elem(fd, &key, vals)) {
+			err = -errno;
+			break;
+		}
+		memset(&out[key], 0, sizeof(out[key]));
+		for (int cpu = 0; cpu < ncpus; cpu++)
+			hist_add_percpu(&out[key], &vals[cpu]);
+	}
+	free(vals);
+	return err;
+}

@@ -1,0 +1,25 @@
+/*
+ * map_helpers.h — reading per-CPU BPF maps back, summed over CPUs; shared
+ * by every concern's user side (as libbpf-tools' map_helpers.c).
+ */
+#ifndef RTTRACE_MAP_HELPERS_H
+#define RTTRACE_MAP_HELPERS_H
+
+#include <stdint.h>
+
+#include "hist.h"
+
+struct bpf_map;
+
+/*
+ * map_sum_u64 sums entries [0, n) of a per-CPU array map whose values are
+ * width u64 words (a __u64, or a struct of __u64 fields) into out, n *
+ * width words. ncpus is libbpf_num_possible_cpus(). Returns 0 or -errno.
+ */
+int map_sum_u64(struct bpf_map *map, int ncpus, uint64_t *out, int n,
+		int width);
+
+/* map_sum_hists sums entries [0, n) of a per-CPU struct hist array map. */
+int map_sum_hists(struct bpf_map *map, int ncpus, struct log2_hist *out, int n);
+
+#endif /* RTTRACE_MAP_HELPERS_H */
