@@ -52,7 +52,17 @@
 	X(pool_get, 1,                                                   \
 	  "result(0=private,1=shared,2=stolen,3=victim,4=miss/new)")     \
 	X(pool_put, 1, "where(0=private,1=shared)")                      \
-	X(finalizer_run, 1, "obj")
+	X(finalizer_run, 1, "obj")                                       \
+	X(chansend, 5, "chan elemsize buffered blocked_ns goid")         \
+	X(chanrecv, 5,                                                   \
+	  "chan elemsize flags(1=buffered,2=closed) blocked_ns goid")    \
+	X(chanclose, 2, "chan goid")                                     \
+	X(selectgo, 3, "ncases has_default goid")                        \
+	X(selectgo_ret, 3, "chosen(-1=default) blocked_ns goid")         \
+	X(addtimer, 3, "when heaplen p")                                 \
+	X(deltimer, 3, "when heaplen p")                                 \
+	X(modtimer, 3, "when heaplen p")                                 \
+	X(runtimer, 3, "lateness_ns heaplen p")
 
 enum rt_probe_id {
 #define RT_PROBE_ENUM(name, nargs, doc) RT_PROBE_ID_##name,
@@ -138,6 +148,15 @@ void rt_probe_hit(enum rt_probe_id id);
 		(void)(x2);                       \
 		(void)(x3);                       \
 	} while (0)
+#define RT_PROBE5(name, x0, x1, x2, x3, x4)       \
+	do {                                      \
+		RT_PROBE_HIT(RT_PROBE_ID_##name); \
+		(void)(x0);                       \
+		(void)(x1);                       \
+		(void)(x2);                       \
+		(void)(x3);                       \
+		(void)(x4);                       \
+	} while (0)
 #else
 #define RT_PROBE1(name, x0)                                                 \
 	do {                                                                \
@@ -193,6 +212,25 @@ void rt_probe_hit(enum rt_probe_id id);
 			    : [a0] "r"(rt_pa0_), [a1] "r"(rt_pa1_),          \
 			      [a2] "r"(rt_pa2_), [a3] "r"(rt_pa3_));         \
 		}                                                            \
+	} while (0)
+
+#define RT_PROBE5(name, x0, x1, x2, x3, x4)                                \
+	do {                                                               \
+		RT_PROBE_HIT(RT_PROBE_ID_##name);                          \
+		if (RT_PROBE_ACTIVE(name)) {                               \
+			uint64_t rt_pa0_ = (uint64_t)(x0);                 \
+			uint64_t rt_pa1_ = (uint64_t)(x1);                 \
+			uint64_t rt_pa2_ = (uint64_t)(x2);                 \
+			uint64_t rt_pa3_ = (uint64_t)(x3);                 \
+			uint64_t rt_pa4_ = (uint64_t)(x4);                 \
+			__asm__ __volatile__(                              \
+			    RT_PROBE_NOTE(name, "8@%[a0] 8@%[a1] 8@%[a2] " \
+						"8@%[a3] 8@%[a4]")         \
+			    :                                              \
+			    : [a0] "r"(rt_pa0_), [a1] "r"(rt_pa1_),        \
+			      [a2] "r"(rt_pa2_), [a3] "r"(rt_pa3_),        \
+			      [a4] "r"(rt_pa4_));                          \
+		}                                                          \
 	} while (0)
 
 #endif /* RT_NO_PROBES */

@@ -80,7 +80,6 @@ static void checkdead(void);
 static void stopm(struct m *mp);
 static void startm(struct p *pp, bool spinning);
 static void handoffp(struct p *pp);
-static void wakep(void);
 static _Noreturn void exit_park(struct m *mp);
 static void gcstopm(struct m *mp);
 
@@ -559,8 +558,27 @@ static struct g *runqsteal(struct p *pp, struct p *p2, bool stealnext)
 
 /* ---- starting and stopping Ms -------------------------------------------- */
 
-/* stopm parks mp until startm hands it a P. */
-static void stopm(struct m *mp)
+/* mremove takes mp off the idle list if it is there. sched.lock held. */
+static bool mremove(struct m *mp)
+{
+	for (struct m **pm = &sched.midle; *pm != NULL;
+	     pm = &(*pm)->schedlink) {
+		if (*pm == mp) {
+			*pm = mp->schedlink;
+			sched.nmidle--;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * stopm_until parks mp until startm hands it a P or, if until != 0, until
+ * that time (the earliest timer): then it takes an idle P itself so the
+ * timer runs — the job Go's netpoller does with its timeout. Returns with
+ * a P.
+ */
+static void stopm_until(struct m *mp, int64_t until)
 {
 	if (mp->locks != 0)
 		throw("stopm holding locks");
@@ -568,14 +586,50 @@ static void stopm(struct m *mp)
 		throw("stopm holding p");
 	if (mp->spinning)
 		throw("stopm spinning");
-	lock(&sched.lock);
-	mput(mp);
-	unlock(&sched.lock);
-	mpark(mp);
-	if (atomic_load(&sched.exiting) && mp->nextp == NULL)
-		exit_park(mp);
-	acquirep(mp, mp->nextp);
-	mp->nextp = NULL;
+	for (;;) {
+		lock(&sched.lock);
+		mput(mp);
+		unlock(&sched.lock);
+		bool woken = true;
+		if (until == 0) {
+			notesleep(&mp->park);
+		} else {
+			timer_sleeping(until);
+			int64_t ns = until - nanotime();
+			woken = ns > 0 && notetsleep(&mp->park, ns);
+		}
+		if (!woken) {
+			lock(&sched.lock);
+			bool idle = mremove(mp);
+			struct p *pp = idle ? pidleget() : NULL;
+			unlock(&sched.lock);
+			timer_sleeping(0);
+			if (pp != NULL) {
+				acquirep(mp, pp);
+				return;
+			}
+			if (idle) {
+				/* every P is busy; they run their timers
+				 * themselves (sysmon nudges them) */
+				until = 0;
+				continue;
+			}
+			/* startm took us off the list: its wakeup comes */
+			notesleep(&mp->park);
+		}
+		noteclear(&mp->park);
+		if (atomic_load(&sched.exiting) && mp->nextp == NULL)
+			exit_park(mp);
+		acquirep(mp, mp->nextp);
+		mp->nextp = NULL;
+		return;
+	}
+}
+
+/* stopm parks mp until startm hands it a P. */
+static void stopm(struct m *mp)
+{
+	stopm_until(mp, 0);
 }
 
 /*
@@ -659,7 +713,7 @@ static void handoffp(struct p *pp)
 }
 
 /* wakep tries to add one more spinning M for new work; mirrors wakep. */
-static void wakep(void)
+void wakep(void)
 {
 	if (atomic_load(&sched.npidle) == 0)
 		return;
@@ -769,6 +823,9 @@ static void checkdead(void)
 	unlock(&allgs.lock);
 	if (grunning == 0)
 		fatal("no goroutines (main called runtime.Goexit) - deadlock!");
+	/* A pending timer will ready someone: not a deadlock. */
+	if (timers_pending())
+		return;
 	fatal("all goroutines are asleep - deadlock!");
 }
 
@@ -785,7 +842,18 @@ static struct g *stealwork(struct m *mp)
 		for (int32_t j = 0; j < gomaxprocs; j++) {
 			struct p *p2 =
 			    allp[(off + (uint32_t)j) % (uint32_t)gomaxprocs];
-			if (p2 == pp || atomic_load(&p2->status) == P_IDLE)
+			if (p2 == pp)
+				continue;
+			/* Last round: run the due timers of other Ps, idle
+			 * ones included, as stealWork does. */
+			if (stealnext && atomic_load(&p2->timer0when) != 0) {
+				checktimers(p2, 0);
+				bool inherit;
+				struct g *tg = runqget(pp, &inherit);
+				if (tg != NULL)
+					return tg;
+			}
+			if (atomic_load(&p2->status) == P_IDLE)
 				continue;
 			struct g *gp = runqsteal(pp, p2, stealnext);
 			if (gp != NULL) {
@@ -813,6 +881,7 @@ top:;
 		goto top;
 	}
 	*inherit = false;
+	checktimers(pp, 0);
 	/* Check the global queue once in a while for fairness; otherwise two
 	 * goroutines could keep the local queue busy forever. */
 	if (pp->schedtick % 61 == 0 && sched_runqsize() > 0) {
@@ -882,7 +951,8 @@ top:;
 			}
 		}
 	}
-	stopm(mp);
+	/* Sleep until the earliest timer of any P, if there is one. */
+	stopm_until(mp, timesleepuntil());
 	goto top;
 }
 
@@ -1506,6 +1576,11 @@ static void *sysmon(void *arg)
 		else
 			idle++;
 		forcegc_check(now);
+		/* A timer is overdue: every P may be busy with a goroutine
+		 * that does not yield; start an M in case a P is idle. */
+		int64_t next = timesleepuntil();
+		if (next != 0 && next < now)
+			startm(NULL, false);
 	}
 	return NULL;
 }

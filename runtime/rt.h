@@ -326,6 +326,81 @@ typedef struct rt_pool {
 void *rt_pool_get(rt_pool *p);
 void rt_pool_put(rt_pool *p, void *x);
 
+/* ---- channels and select (chan.c, select.c) ---------------------- */
+
+/* rt_chan mirrors hchan: a lock, a ring buffer, queues of waiting senders
+ * and receivers. Channels live in the GC heap. */
+typedef struct hchan rt_chan;
+
+/* rt_chan_make mirrors makechan: elements of elem_size bytes, cap slots
+ * (0: unbuffered). */
+rt_chan *rt_chan_make(size_t elem_size, size_t cap);
+/* rt_chan_send copies *elem into c, blocking while c is full; mirrors
+ * chansend. Send on a closed channel panics; on a nil channel blocks
+ * forever. */
+void rt_chan_send(rt_chan *c, const void *elem);
+/* rt_chan_recv receives into *elem (may be NULL), blocking while c is
+ * empty; returns false (and zeroes *elem) once c is closed and drained;
+ * mirrors chanrecv. */
+bool rt_chan_recv(rt_chan *c, void *elem);
+/* rt_chan_close mirrors closechan: closing a closed or nil channel
+ * panics. */
+void rt_chan_close(rt_chan *c);
+size_t rt_chan_len(rt_chan *c);
+size_t rt_chan_cap(rt_chan *c);
+/* Non-blocking forms, as a select with one case and a default: return
+ * whether the operation happened. rt_chan_tryrecv sets *ok like recv. */
+bool rt_chan_trysend(rt_chan *c, const void *elem);
+bool rt_chan_tryrecv(rt_chan *c, void *elem, bool *ok);
+/* for (x in c): RT_CHAN_RANGE(c, &x) { ... } until c is closed. */
+#define RT_CHAN_RANGE(c, elemp) while (rt_chan_recv((c), (elemp)))
+
+enum rt_select_dir {
+	RT_SELECT_SEND = 1,
+	RT_SELECT_RECV = 2,
+};
+struct rt_select_case {
+	rt_chan *c;		/* NULL: the case is never ready */
+	enum rt_select_dir dir; /* */
+	void *elem;		/* value to send, or where to receive */
+	bool *recv_ok; /* for receives: set like rt_chan_recv's result */
+};
+/* rt_select mirrors selectgo: returns the index of the case that ran, or
+ * -1 if has_default and no case was ready. n == 0 without default blocks
+ * forever ("select (no cases)"). */
+int rt_select(struct rt_select_case *cases, int n, bool has_default);
+
+/* ---- timers (time.c) ----------------------------------------------- */
+
+/* Durations and times are nanoseconds of rt_nanotime(); a timer's channel
+ * delivers the int64_t rt_nanotime() at which it fired. */
+typedef struct rt_timer {
+	rt_chan *C;    /* capacity 1, as time.Timer's */
+	void *runtime; /* the runtime timer (GC heap) */
+} rt_timer;
+/* rt_timer_new mirrors time.NewTimer. */
+rt_timer *rt_timer_new(int64_t d);
+/* rt_timer_stop mirrors Timer.Stop: true if it stopped the timer, false if
+ * it had already fired or been stopped (the caller drains t->C). */
+bool rt_timer_stop(rt_timer *t);
+/* rt_timer_reset mirrors Timer.Reset: true if the timer was active. */
+bool rt_timer_reset(rt_timer *t, int64_t d);
+/* rt_after mirrors time.After: a new timer and channel on every call; the
+ * timer stays in its P's heap until it fires, as Go <= 1.22 — unless
+ * RT_TIMER_GC=1, which drops unreferenced timers at once, as Go 1.23. */
+rt_chan *rt_after(int64_t d);
+/* rt_after_func mirrors time.AfterFunc: fn(arg) runs in its own goroutine.*/
+rt_timer *rt_after_func(int64_t d, rt_func fn, void *arg);
+typedef struct rt_ticker {
+	rt_chan *C;
+	void *runtime;
+} rt_ticker;
+rt_ticker *rt_ticker_new(int64_t period);
+void rt_ticker_stop(rt_ticker *t);
+void rt_ticker_reset(rt_ticker *t, int64_t period);
+/* rt_sleep parks the goroutine for d ("sleep"); mirrors timeSleep. */
+void rt_sleep(int64_t d);
+
 /* Counters librt keeps about itself (for tests and RT_STATS). */
 struct rt_sched_stats {
 	uint64_t goroutines_created; /* newproc calls */

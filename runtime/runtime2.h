@@ -191,6 +191,12 @@ struct p {
 	struct g *gfree;       /* free Gs (status G_DEAD) */
 	int32_t gfreecnt;      /* */
 	struct mcache *mcache; /* per-P allocation cache (mcache.c) */
+	/* timers (time.c): a 4-ary min-heap ordered by when */
+	rt_lock timerslock;		/* protects timers, ntimers */
+	struct timer **timers;		/* malloc'ed; a GC root */
+	int32_t ntimers;		/* */
+	int32_t timerscap;		/* */
+	_Atomic int64_t timer0when;	/* when of timers[0], 0 if none */
 };
 
 /* --- the scheduler's global state; mirrors schedt --------------------- */
@@ -359,6 +365,13 @@ void sync_runtime_dospin(void);
 int64_t nanotime(void);
 
 /* --- memory (mgc.c) ------------------------------------------------------ */
+
+/* timers (time.c) */
+int64_t checktimers(struct p *pp, int64_t now);
+int64_t timesleepuntil(void);
+bool timers_pending(void);
+void timer_sleeping(int64_t until);
+void wakep(void);
 
 /* forcegc_check readies the periodic GC goroutine when no cycle has run
  * for 2 minutes; sysmon calls it on each tick (no P needed). */
