@@ -1645,6 +1645,7 @@ static void schedinit(void)
 	unlock(&sched.lock);
 	preemptinit();
 	mallocinit_late(); /* GOGC and the memory limit, as gcinit */
+	timerinit();
 }
 
 static void main_exited(void)

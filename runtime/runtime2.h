@@ -371,6 +371,7 @@ int64_t checktimers(struct p *pp, int64_t now);
 int64_t timesleepuntil(void);
 bool timers_pending(void);
 void timer_sleeping(int64_t until);
+void timerinit(void);
 void wakep(void);
 
 /* forcegc_check readies the periodic GC goroutine when no cycle has run

@@ -26,8 +26,18 @@
  * array is a GC root, so a timer in a heap is alive until it fires or is
  * stopped: time.After in a loop leaves one live timer and channel behind
  * per iteration until each fires — the cost the seed describes for Go up
- * to 1.22. (Go 1.23 lets unreferenced timers be collected; RT_TIMER_GC is
- * not implemented yet.)
+ * to 1.22.
+ *
+ * RT_TIMER_GC=1 switches timer channels to Go 1.23's design instead: a
+ * timer channel's timer is in a heap only while some goroutine is blocked
+ * receiving from it (timerchan_block/unblock, called by chanrecv and
+ * selectgo), and a receive first runs a timer that has expired
+ * (timerchan_maybe_run). A timer nobody waits on is then referenced only
+ * by its channel and, once the program drops both, is garbage at once.
+ * Stop and Reset also discard a value not yet received, as Go 1.23's
+ * synchronous timer channels do, and Stop reports true for a timer whose
+ * value was never received. Each such timer has its own lock (t->mu, as
+ * Go 1.23's timer.mu); the lock order is c->lock, t->mu, p->timerslock.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -43,7 +53,22 @@ struct timer {
 	void (*f)(void *arg, uintptr_t seq, int64_t delta);
 	void *arg;     /* passed to f */
 	uintptr_t seq; /* */
+	/* RT_TIMER_GC=1 timer channels only */
+	rt_lock mu;	 /* protects armed, blocked, when while unheaped */
+	bool ischan;	 /* feeds c, Go 1.23 style */
+	bool armed;	 /* started and not yet fired or stopped */
+	int32_t blocked; /* goroutines blocked receiving from c */
+	struct hchan *c; /* the channel it sends on */
 };
+
+static bool timer_gc; /* RT_TIMER_GC=1 */
+
+/* timerinit reads RT_TIMER_GC; called by schedinit. */
+void timerinit(void)
+{
+	const char *v = getenv("RT_TIMER_GC");
+	timer_gc = v != NULL && strcmp(v, "1") == 0;
+}
 
 /* ---- the heap ---------------------------------------------------------- */
 
@@ -312,8 +337,14 @@ static void sendtime(void *arg, uintptr_t seq, int64_t delta)
 {
 	(void)seq;
 	(void)delta;
+	struct timer *t = arg;
+	if (t->ischan && t->period == 0) {
+		lock(&t->mu);
+		t->armed = false;
+		unlock(&t->mu);
+	}
 	int64_t now = nanotime();
-	chan_send_nb_from_runtime(arg, &now);
+	chan_send_nb_from_runtime(t->c, &now);
 }
 
 struct afterfunc {
@@ -335,6 +366,85 @@ static void goroutineready(void *arg, uintptr_t seq, int64_t delta)
 	(void)seq;
 	(void)delta;
 	ready(arg);
+}
+
+/* ---- Go 1.23 timer channels (RT_TIMER_GC=1) ----------------------------- */
+
+/* drainchan discards a value the timer sent but nobody received. */
+static void drainchan(struct hchan *c)
+{
+	bool ok;
+	rt_chan_tryrecv(c, NULL, &ok);
+}
+
+static bool chantimer_stop(struct timer *t)
+{
+	lock(&t->mu);
+	bool was = t->armed;
+	t->armed = false;
+	if (atomic_load(&t->pp) != NULL)
+		deltimer(t);
+	unlock(&t->mu);
+	drainchan(t->c);
+	return was;
+}
+
+static bool chantimer_reset(struct timer *t, int64_t when, int64_t period)
+{
+	lock(&t->mu);
+	bool was = t->armed;
+	t->armed = true;
+	if (t->blocked > 0) {
+		modtimer(t, when, period);
+	} else {
+		if (atomic_load(&t->pp) != NULL)
+			deltimer(t);
+		t->when = when;
+		t->period = period;
+	}
+	unlock(&t->mu);
+	drainchan(t->c);
+	return was;
+}
+
+void timerchan_maybe_run(struct hchan *c)
+{
+	struct timer *t = c->timer;
+	if (!__atomic_load_n(&t->armed, __ATOMIC_RELAXED))
+		return;
+	int64_t now = nanotime();
+	lock(&t->mu);
+	if (!t->armed || atomic_load(&t->pp) != NULL || t->when > now) {
+		unlock(&t->mu);
+		return;
+	}
+	int64_t delta = now - t->when;
+	if (t->period > 0)
+		t->when += t->period * (1 + delta / t->period);
+	else
+		t->armed = false;
+	unlock(&t->mu);
+	struct p *pp = getm()->p;
+	RT_PROBE3(runtimer, delta, 0, pp != NULL ? pp->id : -1);
+	chan_send_nb_from_runtime(c, &now);
+}
+
+void timerchan_block(struct hchan *c)
+{
+	struct timer *t = c->timer;
+	lock(&t->mu);
+	if (t->blocked++ == 0 && t->armed && atomic_load(&t->pp) == NULL)
+		addtimer(t);
+	unlock(&t->mu);
+}
+
+void timerchan_unblock(struct hchan *c)
+{
+	struct timer *t = c->timer;
+	lock(&t->mu);
+	if (--t->blocked == 0 && atomic_load(&t->pp) != NULL)
+		deltimer(t);
+	unlock(&t->mu);
 }
 
 /* ---- package time ------------------------------------------------------ */
@@ -360,13 +470,28 @@ static int64_t when_after(int64_t d)
 	return now + d;
 }
 
+/* newchantimer makes the runtime timer of a Timer or Ticker: in a heap at
+ * once, or (RT_TIMER_GC=1) armed and in a heap only while waited on. */
+static struct timer *newchantimer(rt_chan *c, int64_t when, int64_t period)
+{
+	struct timer *t = newtimer(when, period, sendtime, NULL);
+	t->arg = t;
+	t->c = c;
+	if (timer_gc) {
+		t->ischan = true;
+		t->armed = true;
+		c->timer = t;
+	} else {
+		addtimer(t);
+	}
+	return t;
+}
+
 rt_timer *rt_timer_new(int64_t d)
 {
 	rt_timer *t = rt_mallocgc(sizeof(*t), 0);
 	t->C = rt_chan_make(sizeof(int64_t), 1);
-	struct timer *rt = newtimer(when_after(d), 0, sendtime, t->C);
-	t->runtime = rt;
-	addtimer(rt);
+	t->runtime = newchantimer(t->C, when_after(d), 0);
 	return t;
 }
 
@@ -374,14 +499,18 @@ bool rt_timer_stop(rt_timer *t)
 {
 	if (t == NULL || t->runtime == NULL)
 		throw("time: Stop called on uninitialized Timer");
-	return deltimer(t->runtime);
+	struct timer *rt = t->runtime;
+	return rt->ischan ? chantimer_stop(rt) : deltimer(rt);
 }
 
 bool rt_timer_reset(rt_timer *t, int64_t d)
 {
 	if (t == NULL || t->runtime == NULL)
 		throw("time: Reset called on uninitialized Timer");
-	return modtimer(t->runtime, when_after(d), 0);
+	struct timer *rt = t->runtime;
+	if (rt->ischan)
+		return chantimer_reset(rt, when_after(d), 0);
+	return modtimer(rt, when_after(d), 0);
 }
 
 rt_chan *rt_after(int64_t d)
@@ -407,15 +536,17 @@ rt_ticker *rt_ticker_new(int64_t period)
 		throw("non-positive interval for NewTicker");
 	rt_ticker *t = rt_mallocgc(sizeof(*t), 0);
 	t->C = rt_chan_make(sizeof(int64_t), 1);
-	struct timer *rt = newtimer(when_after(period), period, sendtime, t->C);
-	t->runtime = rt;
-	addtimer(rt);
+	t->runtime = newchantimer(t->C, when_after(period), period);
 	return t;
 }
 
 void rt_ticker_stop(rt_ticker *t)
 {
-	deltimer(t->runtime);
+	struct timer *rt = t->runtime;
+	if (rt->ischan)
+		chantimer_stop(rt);
+	else
+		deltimer(rt);
 }
 
 void rt_ticker_reset(rt_ticker *t, int64_t period)
@@ -424,7 +555,11 @@ void rt_ticker_reset(rt_ticker *t, int64_t period)
 		throw("non-positive interval for Ticker.Reset");
 	if (t->runtime == NULL)
 		throw("time: Reset called on uninitialized Ticker");
-	modtimer(t->runtime, when_after(period), period);
+	struct timer *rt = t->runtime;
+	if (rt->ischan)
+		chantimer_reset(rt, when_after(period), period);
+	else
+		modtimer(rt, when_after(period), period);
 }
 
 /* reset_for_sleep adds the sleep timer once the goroutine is parked, so
