@@ -3,7 +3,7 @@
 #   make            librt, BPF objects + skeletons, rttrace, demo, tests, benches
 #   make deps       install missing Debian packages (idempotent; every target needs it)
 #   make test       unit tests (plain and ASan) + root integration tests
-#   make bench      scheduler and memory benchmarks, librt beside Go if installed
+#   make bench      scheduler, memory, channel and timer benchmarks, librt beside Go
 #   make run        build and trace the bundled demo (as root)
 #   make vmlinux    regenerate the committed vmlinux.h from this kernel's BTF
 #   make format     clang-format every C file in place
@@ -139,6 +139,9 @@ $(LIBRT_A): $(RT_AOBJ) scripts/check-rt-text.sh
 # ---- BPF ---------------------------------------------------------------------
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I. -Ibpf \
 	-I/usr/include/x86_64-linux-gnu $(WARN) -Wno-unused-function
+
+# chan.bpf.c keeps a maximum with compare-and-swap: BPF atomics (v3, 5.12+).
+$(OUT)/bpf/chan.bpf.o: BPF_CFLAGS += -mcpu=v3
 
 $(OUT)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_H) vmlinux.h | $(DEPS_STAMP)
 	$(call msg,BPF,$@)

@@ -5,8 +5,8 @@
  * As in sched.h, the BPF side cannot include runtime/probes.h, so the
  * memory probes are restated here in the order of RT_PROBE_LIST, from
  * mallocgc on; user/mem.c static-asserts that MEM_PROBE_x is
- * RT_PROBE_ID_x - RT_PROBE_ID_mallocgc for each, and that they are the
- * last probes of the list.
+ * RT_PROBE_ID_x - RT_PROBE_ID_mallocgc for each, and that the range fits
+ * in the list (the channel and timer probes of bpf/chan.h follow it).
  */
 #ifndef RTTRACE_MEM_H
 #define RTTRACE_MEM_H

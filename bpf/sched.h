@@ -8,7 +8,7 @@
  * user/sched.c static-asserts that they match enum rt_probe_id, so a
  * scheduler probe added to probes.h without a matching line here fails the
  * build instead of mislabelling a count. The probes after them belong to
- * other concerns (bpf/mem.h).
+ * other concerns (bpf/mem.h, bpf/chan.h).
  */
 #ifndef RTTRACE_SCHED_H
 #define RTTRACE_SCHED_H

@@ -82,6 +82,8 @@ static void startm(struct p *pp, bool spinning);
 static void handoffp(struct p *pp);
 static _Noreturn void exit_park(struct m *mp);
 static void gcstopm(struct m *mp);
+static void wake_sysmon(void);
+static void acquirep(struct m *mp, struct p *pp);
 
 /* ---- errors --------------------------------------------------------- */
 
@@ -222,9 +224,7 @@ static void *mstart(void *arg)
 	if (mp->nextp != NULL) {
 		struct p *pp = mp->nextp;
 		mp->nextp = NULL;
-		mp->p = pp;
-		pp->m = mp;
-		atomic_store(&pp->status, P_RUNNING);
+		acquirep(mp, pp);
 	}
 	schedule_loop(mp);
 }
@@ -315,6 +315,12 @@ static void acquirep(struct m *mp, struct p *pp)
 	mp->p = pp;
 	__atomic_store_n(&pp->m, mp, __ATOMIC_RELEASE);
 	atomic_store(&pp->status, P_RUNNING);
+	/* sysmon sleeps while every P is idle; a P at work needs it again
+	 * (to preempt, retake, and nudge timers). Go's sysmon can rely on
+	 * its callers; here the first M may take its P only after sysmon
+	 * already saw every P idle. */
+	if (atomic_load_explicit(&sched.sysmonwait, memory_order_relaxed))
+		wake_sysmon();
 }
 
 static struct p *releasep(struct m *mp)
@@ -1437,6 +1443,7 @@ void rt_exitsyscall(void)
 		return;
 	}
 	mp->locks--;
+	atomic_fetch_add(&rt_counters.exitsyscall_slow, 1);
 	RT_PROBE2(exitsyscall, gp->goid, 0);
 	mcall(exitsyscall0);
 }
@@ -2010,6 +2017,7 @@ void rt_read_sched_stats(struct rt_sched_stats *out)
 	out->preempt_async = atomic_load(&rt_counters.preempt_async);
 	out->syscall_retakes = atomic_load(&rt_counters.syscall_retakes);
 	out->handoffs = atomic_load(&rt_counters.handoffs);
+	out->exitsyscall_slow = atomic_load(&rt_counters.exitsyscall_slow);
 	lock(&sched.lock);
 	out->threads = (uint32_t)(sched.mnext - 1);
 	unlock(&sched.lock);

@@ -410,6 +410,7 @@ struct rt_sched_stats {
 	uint64_t preempt_async;	     /* signal preemptions taken */
 	uint64_t syscall_retakes;    /* Ps retaken by sysmon from syscalls */
 	uint64_t handoffs;	     /* handoffp calls */
+	uint64_t exitsyscall_slow;   /* exitsyscalls that found no P at once */
 	uint32_t threads;	     /* Ms created, sysmon included */
 };
 void rt_read_sched_stats(struct rt_sched_stats *out);

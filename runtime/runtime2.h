@@ -192,11 +192,11 @@ struct p {
 	int32_t gfreecnt;      /* */
 	struct mcache *mcache; /* per-P allocation cache (mcache.c) */
 	/* timers (time.c): a 4-ary min-heap ordered by when */
-	rt_lock timerslock;		/* protects timers, ntimers */
-	struct timer **timers;		/* malloc'ed; a GC root */
-	int32_t ntimers;		/* */
-	int32_t timerscap;		/* */
-	_Atomic int64_t timer0when;	/* when of timers[0], 0 if none */
+	rt_lock timerslock;	    /* protects timers, ntimers */
+	struct timer **timers;	    /* malloc'ed; a GC root */
+	int32_t ntimers;	    /* */
+	int32_t timerscap;	    /* */
+	_Atomic int64_t timer0when; /* when of timers[0], 0 if none */
 };
 
 /* --- the scheduler's global state; mirrors schedt --------------------- */
@@ -244,6 +244,7 @@ struct rt_counters {
 	_Atomic uint64_t preempt_async;
 	_Atomic uint64_t syscall_retakes;
 	_Atomic uint64_t handoffs;
+	_Atomic uint64_t exitsyscall_slow;
 };
 extern struct rt_counters rt_counters;
 

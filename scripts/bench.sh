@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# bench.sh OUT — what `make bench` runs: librt's scheduler and memory
-# benchmarks (OUT/bench_sched, OUT/bench_mem) and, when Debian's
-# golang-1.19-go is installed, their Go peers (workloads/go), then one table
-# of both: ns/op, and B/op and allocs/op where both sides report them; then
-# the extra metrics (pause-ns/op) in a second table.
+# bench.sh OUT — what `make bench` runs: librt's scheduler, memory and
+# channel/timer benchmarks (OUT/bench_sched, OUT/bench_mem, OUT/bench_chan)
+# and, when Debian's golang-1.19-go is installed, their Go peers
+# (workloads/go), then one table of both: ns/op, and B/op and allocs/op
+# where both sides report them; then the extra metrics (pause-ns/op) in a
+# second table.
 #
 # Environment:
 #   BENCH_COUNT=3    runs of each benchmark; the table shows the median
@@ -42,7 +43,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 rc=0
 : >"$tmp/librt.txt"
-for prog in bench_sched bench_mem; do
+for prog in bench_sched bench_mem bench_chan; do
 	echo "== librt: $out/$prog"
 	"$out/$prog" -bench "$pattern" -benchtime "$btime" -count "$count" |
 		tee -a "$tmp/librt.txt" || rc=$?
@@ -149,9 +150,12 @@ if ((have_go)); then
 	}' "$tmp/go.med" "$tmp/librt.med"
 	cat <<'NOTES'
 
-notes: PingPong on librt goes through workloads/pchan.h (an unbuffered
-  one-to-one hand-off on rt_gopark/rt_goready; librt has no chan.c yet),
-  lighter than Go's hchan path (lock, sudog, typed copy). Go's
+notes: PingPong1P/2P on librt go through workloads/pchan.h (an unbuffered
+  one-to-one hand-off on rt_gopark/rt_goready), lighter than Go's hchan
+  path (lock, sudog, typed copy); ChanPingPong uses real channels on both
+  sides (rt_chan). SelectDefaultEmpty is selectnbrecv in Go and
+  rt_chan_tryrecv in librt. AfterLoop leaves a 5 s timer per op in the
+  heap on both sides (Go 1.19; librt without RT_TIMER_GC=1). Go's
   GoroutineCreate allocates its closure (16 B/op); rt_go takes fn + arg.
   librt's scheduler benchmarks do not count allocations ("-"). B/op and
   allocs/op come from ReadMemStats at timer start and stop on both sides

@@ -16,6 +16,8 @@
 #define RT_TEST_H
 
 #include <check.h>
+#include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -23,7 +25,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "rt.h"
 #include "rt_note.h"
@@ -259,6 +264,84 @@ static inline long rtt_churn_find(size_t size, unsigned flags, long n,
 		keep[i] = q;
 	}
 	return hits;
+}
+
+/* ---- programs that must die ------------------------------------------- */
+
+/*
+ * rtt_run_dies runs fn(arg) under rt_main (GOMAXPROCS maxprocs, as rtt_run)
+ * in a child process with its stderr in a temporary file, fails unless the
+ * child exited (not killed by a signal) having printed want on stderr, and
+ * then exits with the child's status. Add the test with
+ * tcase_add_exit_test(tc, test, 2): libcheck then checks the status, Go's
+ * for a panic or a fatal error. A child still running after RTT_STUCK_NS
+ * blocked instead of dying: it is killed and the test fails.
+ */
+static inline void rtt_run_dies(int maxprocs, rt_func fn, void *arg,
+				const char *want)
+{
+	static char err[64 * 1024];
+	char name[] = "/tmp/rtt-stderr-XXXXXX";
+	int fd = mkstemp(name), status = 0;
+	int64_t deadline = rtt_mono_ns() + RTT_STUCK_NS;
+	bool stuck = false;
+	ssize_t n;
+	size_t len = 0;
+	pid_t pid;
+
+	ck_assert_msg(fd >= 0, "mkstemp: %s", strerror(errno));
+	unlink(name);
+	fflush(NULL);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		char buf[16];
+
+		dup2(fd, 2);
+		if (maxprocs > 0) {
+			snprintf(buf, sizeof(buf), "%d", maxprocs);
+			setenv("RT_MAXPROCS", buf, 1);
+		}
+		rt_main(fn, arg);
+		/* Returned: it did not die. */
+		fprintf(stderr, "rtt_run_dies: rt_main returned%s%s\n",
+			rtt_ok() ? "" : "; ", rtt_ok() ? "" : rtt_failmsg);
+		fflush(stderr);
+		_exit(0);
+	}
+	for (;;) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+
+		ck_assert_int_ge(r, 0);
+		if (r == pid)
+			break;
+		if (rtt_mono_ns() > deadline) {
+			kill(pid, SIGKILL);
+			ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+			stuck = true;
+			break;
+		}
+		usleep(5 * 1000);
+	}
+	ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
+	while (len < sizeof(err) - 1 &&
+	       (n = read(fd, err + len, sizeof(err) - 1 - len)) > 0)
+		len += (size_t)n;
+	err[len] = 0;
+	close(fd);
+	ck_assert_msg(!stuck,
+		      "the program was still running after %lld s instead of "
+		      "dying with \"%s\"; stderr:\n%s",
+		      RTT_STUCK_NS / 1000000000, want, err);
+	ck_assert_msg(WIFEXITED(status),
+		      "the program was killed by signal %d instead of dying "
+		      "with \"%s\"; stderr:\n%s",
+		      WIFSIGNALED(status) ? WTERMSIG(status) : -1, want, err);
+	ck_assert_msg(strstr(err, want) != NULL,
+		      "the program exited with status %d without \"%s\" on "
+		      "stderr:\n%s",
+		      WEXITSTATUS(status), want, err);
+	exit(WEXITSTATUS(status));
 }
 
 /* rtt_suite_main runs a suite and returns non-zero if anything failed. */

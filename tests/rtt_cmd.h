@@ -282,6 +282,72 @@ static inline long long json_uint_at(const char *p, const char *end,
 	return v ? strtoll(v, NULL, 10) : -1;
 }
 
+/*
+ * json_member returns the value of the object's own member key — not a
+ * member of an object nested in it — within [obj, end), obj at its '{';
+ * NULL if there is none. (The report's wait-reason histograms use keys such
+ * as "select" that its top-level sections use too.)
+ */
+static inline const char *json_member(const char *obj, const char *end,
+				      const char *key)
+{
+	size_t klen = strlen(key);
+	int depth = 0;
+
+	for (const char *p = obj + 1; p < end; p++) {
+		if (*p == '"') {
+			const char *s = p + 1, *q = s, *c;
+
+			while (q < end && *q != '"')
+				q += *q == '\\' ? 2 : 1;
+			c = q + 1;
+			while (c < end &&
+			       (*c == ' ' || *c == '\n' || *c == '\t'))
+				c++;
+			if (depth == 0 && c < end && *c == ':' &&
+			    (size_t)(q - s) == klen &&
+			    strncmp(s, key, klen) == 0) {
+				c++;
+				while (c < end &&
+				       (*c == ' ' || *c == '\n' || *c == '\t'))
+					c++;
+				return c;
+			}
+			p = q;
+			continue;
+		}
+		if (*p == '{' || *p == '[')
+			depth++;
+		else if (*p == '}' || *p == ']')
+			depth--;
+	}
+	return NULL;
+}
+
+/* json_member_object returns the object value of obj's own member key and
+ * its end in *oend, or NULL. */
+static inline const char *json_member_object(const char *obj, const char *end,
+					     const char *key, const char **oend)
+{
+	const char *v = json_member(obj, end, key);
+
+	if (!v || *v != '{')
+		return NULL;
+	*oend = json_object_end(v);
+	ck_assert_ptr_nonnull(*oend);
+	return v;
+}
+
+/* json_member_uint reads the number value of obj's own member key; -1 if
+ * missing. */
+static inline long long json_member_uint(const char *obj, const char *end,
+					 const char *key)
+{
+	const char *v = json_member(obj, end, key);
+
+	return v ? strtoll(v, NULL, 10) : -1;
+}
+
 /* Go's stwReason strings, indexed by enum rt_stw_reason (runtime/rt.h). */
 #define RTT_STW_REASONS RT_STW_REASON_COUNT
 _Static_assert(RT_STW_REASON_COUNT == 9, "update stw_reason_names");

@@ -70,6 +70,17 @@ static void nop_goroutine(void *arg)
 	rtt_join_done(arg);
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Ids are unique and never 0. They need not increase: like Go, librt hands
+ * out goids in per-P batches of 16, so a goroutine that moves to another P
+ * continues from that P's batch.
+ */
 static void goids_are_unique(void *arg)
 {
 	enum { N = 1000 };
@@ -81,15 +92,15 @@ static void goids_are_unique(void *arg)
 	for (int i = 0; i < N; i++)
 		ids[i] = rt_go(nop_goroutine, &j);
 	rtt_join_wait(&j);
+	qsort(ids, N, sizeof(ids[0]), cmp_u64);
+	RTT_CHECK(ids[0] > 1, "goroutine id %llu reused main's or is 0",
+		  (unsigned long long)ids[0]);
 	for (int i = 1; i < N; i++)
-		RTT_CHECK(ids[i] > ids[i - 1],
-			  "goroutine ids not increasing: ids[%d]=%llu "
-			  "ids[%d]=%llu",
-			  i - 1, (unsigned long long)ids[i - 1], i,
+		RTT_CHECK(ids[i] != ids[i - 1], "goroutine id %llu given twice",
 			  (unsigned long long)ids[i]);
 }
 
-START_TEST(test_goroutine_ids_increase_with_each_rt_go)
+START_TEST(test_goroutine_ids_are_unique)
 {
 	rtt_run(0, goids_are_unique, NULL);
 }
@@ -809,13 +820,18 @@ START_TEST(test_goroutines_keep_running_while_another_sleeps_in_a_syscall)
 END_TEST
 
 /*
- * Short syscalls with a P free for the taking: exitsyscall's fast path
- * (the old P, or an idle one) keeps the goroutine on its thread. (With no P
- * free it may move: exitsyscall0 queues it for any M, as in Go.)
+ * Short syscalls: exitsyscall's fast path (the old P, or an idle one)
+ * keeps the goroutine on its thread. Only the slow path (no P free at that
+ * moment: exitsyscall0 queues the goroutine for any M, as in Go) may move
+ * it, so moves never outnumber slow exits.
  */
 static void quick_syscalls_main(void *arg)
 {
+	struct rt_sched_stats before, after;
+	int moves = 0;
+
 	(void)arg;
+	rt_read_sched_stats(&before);
 	for (int i = 0; i < 2000; i++) {
 		int tid = rt_thread_id();
 
@@ -823,14 +839,19 @@ static void quick_syscalls_main(void *arg)
 		if (i % 100 == 0)
 			usleep(1000);
 		rt_exitsyscall();
-		RTT_CHECK(rt_thread_id() == tid,
-			  "syscall %d moved goroutine from thread %d to %d", i,
-			  tid, rt_thread_id());
+		if (rt_thread_id() != tid)
+			moves++;
 		RTT_CHECK(rt_procid() >= 0 && rt_procid() < rt_gomaxprocs(),
 			  "rt_procid()=%d after syscall %d", rt_procid(), i);
 		if (!rtt_ok())
 			break;
 	}
+	rt_read_sched_stats(&after);
+	uint64_t slow = after.exitsyscall_slow - before.exitsyscall_slow;
+	RTT_CHECK((uint64_t)moves <= slow,
+		  "%d syscalls moved the goroutine but only %llu took the slow "
+		  "path",
+		  moves, (unsigned long long)slow);
 }
 
 START_TEST(test_exitsyscall_with_a_free_p_continues_on_the_same_thread)
@@ -1075,7 +1096,7 @@ static Suite *proc_suite(void)
 	tcase_set_timeout(tc, RTT_TIMEOUT);
 	tcase_add_test(tc, test_main_goroutine_has_id_1);
 	tcase_add_test(tc, test_rt_go_returns_the_new_goroutines_id);
-	tcase_add_test(tc, test_goroutine_ids_increase_with_each_rt_go);
+	tcase_add_test(tc, test_goroutine_ids_are_unique);
 	tcase_add_test(tc, test_spawn_and_join_100000_goroutines);
 	tcase_add_test(tc, test_each_goroutine_runs_once_with_its_own_argument);
 	tcase_add_test(tc, test_other_goroutines_stop_once_main_returns);

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "chan_user.h"
 #include "mem_user.h"
 #include "rttrace.h"
 #include "sched_user.h"
@@ -171,12 +172,14 @@ int cmd_attach(int argc, char **argv)
 {
 	struct sched_session sess = {0};
 	struct mem_session msess = {0};
+	struct chan_session csess = {0};
 	struct sched_target target = {0};
 	struct sigaction sa = {.sa_handler = sig_handler};
 	char exe[64], real[PATH_MAX];
 	struct usdt_probes probes;
 	struct sched_opts sopts;
 	struct mem_opts mopts;
+	struct chan_opts copts;
 	int err, pidfd, ret = RTTRACE_EXIT_FAIL;
 	double start;
 
@@ -222,6 +225,15 @@ int cmd_attach(int argc, char **argv)
 	if (mem_wanted(&probes) && (mem_load(&msess, &mopts) ||
 				    mem_attach(&msess, env.pid, exe, &probes)))
 		goto cleanup;
+	copts = (struct chan_opts){
+	    .tgid = env.pid,
+	    .nsec = env.nsec,
+	    .max_goroutines = env.max_goroutines,
+	};
+	if (chan_wanted(&probes) &&
+	    (chan_load(&csess, &copts) ||
+	     chan_attach(&csess, env.pid, exe, &probes)))
+		goto cleanup;
 
 	if (!env.json)
 		fprintf(stderr, "Tracing PID %d (%s)... Hit Ctrl-C to end.\n",
@@ -232,7 +244,8 @@ int cmd_attach(int argc, char **argv)
 	wait_target(pidfd, start, &target);
 	target.wall_s = now_s() - start;
 
-	if (sched_report(&sess, &msess, &target, env.json, env.nsec) == 0)
+	err = sched_report(&sess, &msess, &csess, &target, env.json, env.nsec);
+	if (err == 0)
 		ret = 0;
 cleanup:
 	/*
@@ -241,6 +254,7 @@ cleanup:
 	 */
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
+	chan_destroy(&csess);
 	mem_destroy(&msess);
 	sched_destroy(&sess);
 close_pidfd:

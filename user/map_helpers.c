@@ -54,3 +54,46 @@ int map_sum_hists(struct bpf_map *map, int ncpus, struct log2_hist *out, int n)
 	free(vals);
 	return err;
 }
+
+int map_dump(struct bpf_map *map, void **keys, void **values, size_t *n)
+{
+	size_t ksz = bpf_map__key_size(map), vsz = bpf_map__value_size(map);
+	size_t max = bpf_map__max_entries(map), cnt = 0;
+	int fd = bpf_map__fd(map), err = 0;
+	char *k = calloc(max ? max : 1, ksz), *v = calloc(max ? max : 1, vsz);
+	const void *prev = NULL;
+
+	*keys = *values = NULL;
+	*n = 0;
+	if (!k || !v) {
+		free(k);
+		free(v);
+		return -ENOMEM;
+	}
+	/* usually read after the target stopped; an entry deleted during
+	 * the walk is skipped */
+	while (cnt < max) {
+		if (bpf_map_get_next_key(fd, prev, k + cnt * ksz)) {
+			if (errno != ENOENT)
+				err = -errno;
+			break;
+		}
+		if (bpf_map_lookup_elem(fd, k + cnt * ksz, v + cnt * vsz)) {
+			if (errno == ENOENT)
+				continue;
+			err = -errno;
+			break;
+		}
+		prev = k + cnt * ksz;
+		cnt++;
+	}
+	if (err) {
+		free(k);
+		free(v);
+		return err;
+	}
+	*keys = k;
+	*values = v;
+	*n = cnt;
+	return 0;
+}

@@ -5,6 +5,7 @@
 #ifndef RTTRACE_MAP_HELPERS_H
 #define RTTRACE_MAP_HELPERS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "hist.h"
@@ -21,5 +22,12 @@ int map_sum_u64(struct bpf_map *map, int ncpus, uint64_t *out, int n,
 
 /* map_sum_hists sums entries [0, n) of a per-CPU struct hist array map. */
 int map_sum_hists(struct bpf_map *map, int ncpus, struct log2_hist *out, int n);
+
+/*
+ * map_dump reads every entry of a hash map (not per-CPU) into *keys and
+ * *values, malloc'ed arrays of the map's key and value sizes, and their
+ * number into *n; the caller frees both. Returns 0 or -errno.
+ */
+int map_dump(struct bpf_map *map, void **keys, void **values, size_t *n);
 
 #endif /* RTTRACE_MAP_HELPERS_H */

@@ -39,8 +39,11 @@ MEM_ASSERT(CONVT, convT);
 MEM_ASSERT(POOL_GET, pool_get);
 MEM_ASSERT(POOL_PUT, pool_put);
 MEM_ASSERT(FINALIZER_RUN, finalizer_run);
-static_assert((int)MEM_PROBE_FIRST + (int)MEM_PROBE_NUM == (int)RT_PROBE_NUM,
-	      "mem.h: the memory probes are the last of RT_PROBE_LIST");
+/* the range ends where finalizer_run does; other concerns' probes follow */
+static_assert((int)MEM_PROBE_LAST == (int)RT_PROBE_ID_finalizer_run + 1,
+	      "mem.h: the memory probes end at finalizer_run");
+static_assert((int)MEM_PROBE_LAST <= (int)RT_PROBE_NUM,
+	      "mem.h: the memory probes are within RT_PROBE_LIST");
 static_assert(MEM_STW_REASONS == RT_STW_REASON_COUNT, "mem.h: STW reasons");
 static_assert(MEM_GC_REASONS == RT_GC_REASON_COUNT, "mem.h: GC reasons");
 static_assert(sizeof(struct mem_class) == 2 * sizeof(uint64_t),
@@ -49,7 +52,7 @@ static_assert(sizeof(struct mem_gc_state) % 8 == 0, "mem_gc_state size");
 
 bool mem_wanted(const struct usdt_probes *probes)
 {
-	return probe_sites_in(probes, MEM_PROBE_FIRST, RT_PROBE_NUM) > 0;
+	return probe_sites_in(probes, MEM_PROBE_FIRST, MEM_PROBE_LAST) > 0;
 }
 
 int mem_load(struct mem_session *s, const struct mem_opts *opts)
@@ -85,7 +88,7 @@ int mem_attach(struct mem_session *s, pid_t pid, const char *path,
 	       const struct usdt_probes *probes)
 {
 	return probe_attach(s->skel->obj, s->links, MEM_PROBE_FIRST,
-			    RT_PROBE_NUM, pid, path, probes);
+			    MEM_PROBE_LAST, pid, path, probes);
 }
 
 int mem_read(struct mem_session *s, struct mem_result *out)

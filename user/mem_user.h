@@ -17,8 +17,9 @@
 #include "probes.h"
 #include "usdt_check.h"
 
-/* The memory probes: [MEM_PROBE_FIRST, RT_PROBE_NUM) of RT_PROBE_LIST. */
+/* The memory probes: [MEM_PROBE_FIRST, MEM_PROBE_LAST) of RT_PROBE_LIST. */
 #define MEM_PROBE_FIRST RT_PROBE_ID_mallocgc
+#define MEM_PROBE_LAST	(MEM_PROBE_FIRST + MEM_PROBE_NUM)
 
 /* Read-only knobs of mem.bpf.c, set before load. */
 struct mem_opts {

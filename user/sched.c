@@ -5,8 +5,8 @@
  * and sched_destroy detaches.
  *
  * The scheduler probes are the first SCHED_PROBE_NUM of RT_PROBE_LIST;
- * the probes after them belong to other concerns (mem.c), each attaching
- * its own programs (probe_attach.c).
+ * the probes after them belong to other concerns (mem.c, chan.c), each
+ * attaching its own programs (probe_attach.c).
  */
 #include <assert.h>
 #include <errno.h>

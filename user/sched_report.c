@@ -2,17 +2,20 @@
  * sched_report.c — what `rttrace trace` prints when the program ends: the
  * events per probe, the park-duration histogram of every wait reason that
  * occurred, the scheduler-latency histogram and the goroutine totals, then
- * the memory sections (mem_report.c) when the memory probes were traced;
- * as text, or as one JSON object with the same content.
+ * the memory sections (mem_report.c) when the memory probes were traced
+ * and the channel, select and timer sections (chan_report.c) when those
+ * were; as text, or as one JSON object with the same content.
  *
  * The events table lists every probe of RT_PROBE_LIST: the scheduler
  * probes' counts come from sched.bpf.c, the memory probes' from mem.bpf.c
- * (mem_merge_counts); a probe without sites in the program counts 0, as
+ * (mem_merge_counts), the channel and timer probes' from chan.bpf.c
+ * (chan_merge_counts); a probe without sites in the program counts 0, as
  * librt's own RT_STATS does.
  */
 #include <signal.h>
 #include <string.h>
 
+#include "chan_user.h"
 #include "mem_user.h"
 #include "probe_names.h"
 #include "rttrace.h"
@@ -97,7 +100,8 @@ static void print_hist(FILE *f, const char *title, const char *what,
 
 void sched_report_text(FILE *f, const struct sched_target *t,
 		       const struct sched_result *r,
-		       const struct mem_result *mem, bool nsec)
+		       const struct mem_result *mem,
+		       const struct chan_result *chan, bool nsec)
 {
 	char title[96];
 
@@ -118,6 +122,8 @@ void sched_report_text(FILE *f, const struct sched_target *t,
 		(unsigned long long)r->counts[RT_PROBE_ID_goend]);
 	if (mem)
 		mem_report_text(f, mem, nsec);
+	if (chan)
+		chan_report_text(f, chan, t->wall_s, nsec);
 }
 
 static void json_target(struct json *j, const struct sched_target *t)
@@ -171,7 +177,8 @@ static void json_target(struct json *j, const struct sched_target *t)
 
 void sched_report_json(FILE *f, const struct sched_target *t,
 		       const struct sched_result *r,
-		       const struct mem_result *mem, bool nsec)
+		       const struct mem_result *mem,
+		       const struct chan_result *chan, bool nsec)
 {
 	struct json j;
 
@@ -226,6 +233,8 @@ void sched_report_json(FILE *f, const struct sched_target *t,
 
 	if (mem)
 		mem_report_json(&j, mem, nsec);
+	if (chan)
+		chan_report_json(&j, chan, t->wall_s, nsec);
 
 	json_object_end(&j);
 	json_finish(&j);
@@ -249,10 +258,12 @@ void sched_report_warnings(const struct sched_session *s,
 }
 
 int sched_report(struct sched_session *s, struct mem_session *ms,
-		 const struct sched_target *t, bool json, bool nsec)
+		 struct chan_session *cs, const struct sched_target *t,
+		 bool json, bool nsec)
 {
 	struct sched_result r;
 	struct mem_result mr, *mem = NULL;
+	struct chan_result cr, *chan = NULL;
 	int err;
 
 	err = sched_read(s, &r);
@@ -265,13 +276,22 @@ int sched_report(struct sched_session *s, struct mem_session *ms,
 		mem_merge_counts(&mr, r.counts);
 		mem = &mr;
 	}
+	if (cs && cs->skel) {
+		err = chan_read(cs, &cr);
+		if (err)
+			return err;
+		chan_merge_counts(&cr, r.counts);
+		chan = &cr;
+	}
 	if (json)
-		sched_report_json(stdout, t, &r, mem, nsec);
+		sched_report_json(stdout, t, &r, mem, chan, nsec);
 	else
-		sched_report_text(stdout, t, &r, mem, nsec);
+		sched_report_text(stdout, t, &r, mem, chan, nsec);
 	fflush(stdout);
 	sched_report_warnings(s, &r);
 	if (mem)
 		mem_report_warnings(mem);
+	if (chan)
+		chan_report_warnings(chan);
 	return 0;
 }

@@ -72,26 +72,33 @@ struct sched_target {
 
 struct mem_result;
 struct mem_session;
+struct chan_result;
+struct chan_session;
 
 /*
- * sched_report_text prints the report to f, for a person; with mem (may be
- * NULL) the memory sections too.
+ * sched_report_text prints the report to f, for a person; with mem and
+ * chan (each may be NULL) the memory sections and the channel, select and
+ * timer sections too.
  */
 void sched_report_text(FILE *f, const struct sched_target *t,
 		       const struct sched_result *r,
-		       const struct mem_result *mem, bool nsec);
+		       const struct mem_result *mem,
+		       const struct chan_result *chan, bool nsec);
 /* sched_report_json prints the same data as one JSON object to f. */
 void sched_report_json(FILE *f, const struct sched_target *t,
 		       const struct sched_result *r,
-		       const struct mem_result *mem, bool nsec);
+		       const struct mem_result *mem,
+		       const struct chan_result *chan, bool nsec);
 /*
- * sched_report reads s's maps, and ms's if ms is loaded (it may be NULL or
- * never loaded: a program without memory probes), merges the per-probe
- * counts and prints the report (JSON if json) on stdout, then the warnings
- * on stderr. Returns 0 or -errno.
+ * sched_report reads s's maps, and ms's and cs's if they are loaded (each
+ * may be NULL or never loaded: a program without memory, or without
+ * channel and timer probes), merges the per-probe counts and prints the
+ * report (JSON if json) on stdout, then the warnings on stderr. Returns 0
+ * or -errno.
  */
 int sched_report(struct sched_session *s, struct mem_session *ms,
-		 const struct sched_target *t, bool json, bool nsec);
+		 struct chan_session *cs, const struct sched_target *t,
+		 bool json, bool nsec);
 /*
  * sched_report_warnings prints on stderr what the BPF side could not record
  * (full goid map) and, with --verbose, unmatched events.

@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "chan_user.h"
 #include "mem_user.h"
 #include "rttrace.h"
 #include "sched_user.h"
@@ -58,8 +59,12 @@ static const char doc[] =
     "-> first gostart counts too, as in Go's tracer), goroutines created "
     "and ended; and, when the program allocates: allocation sizes and size "
     "classes, GC cycles by reason and duration, stop-the-world pauses per "
-    "reason, sync.Pool hit rate, interface boxing. Per-probe counts are "
-    "exact: they equal what librt "
+    "reason, sync.Pool hit rate, interface boxing; and, when it uses "
+    "channels and timers: channel operations (buffered, blocked), the 10 "
+    "channels with the most blocked time, select outcomes and a log2 "
+    "histogram of select duration, timers added per second, the timer "
+    "heap's length and a log2 histogram of timer lateness. Per-probe "
+    "counts are exact: they equal what librt "
     "prints with RT_STATS=1. Ctrl-C detaches and prints what was "
     "gathered.\n"
     "\n"
@@ -320,12 +325,14 @@ int cmd_trace(int argc, char **argv)
 {
 	struct sched_session sess = {0};
 	struct mem_session msess = {0};
+	struct chan_session csess = {0};
 	struct sched_target target = {0};
 	struct sigaction sa = {.sa_handler = sig_handler};
 	char found[PATH_MAX], real[PATH_MAX];
 	struct usdt_probes probes;
 	struct sched_opts sopts;
 	struct mem_opts mopts;
+	struct chan_opts copts;
 	int err, ret = RTTRACE_EXIT_FAIL;
 	double start;
 	pid_t pid;
@@ -392,6 +399,15 @@ int cmd_trace(int argc, char **argv)
 	if (mem_wanted(&probes) && (mem_load(&msess, &mopts) ||
 				    mem_attach(&msess, pid, real, &probes)))
 		goto kill_child;
+	/* channels, select and timers only when librt's are linked in */
+	copts = (struct chan_opts){
+	    .tgid = pid,
+	    .nsec = env.nsec,
+	    .max_goroutines = env.max_goroutines,
+	};
+	if (chan_wanted(&probes) && (chan_load(&csess, &copts) ||
+				     chan_attach(&csess, pid, real, &probes)))
+		goto kill_child;
 	if (exiting) {
 		rt_errorf("interrupted before %s started", env.cmd[0]);
 		goto kill_child;
@@ -414,7 +430,8 @@ int cmd_trace(int argc, char **argv)
 	wait_child(pid, &target);
 	target.wall_s = now_s() - start;
 
-	if (sched_report(&sess, &msess, &target, env.json, env.nsec) == 0)
+	err = sched_report(&sess, &msess, &csess, &target, env.json, env.nsec);
+	if (err == 0)
 		ret = exit_status(&target);
 	goto cleanup;
 
@@ -428,6 +445,7 @@ cleanup:
 	 */
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
+	chan_destroy(&csess);
 	mem_destroy(&msess);
 	sched_destroy(&sess);
 	return ret;

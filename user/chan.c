@@ -1,0 +1,191 @@
+/*
+ * chan.c — loads bpf/chan.bpf.c, attaches one program per channel, select
+ * and timer probe of librt (chansend … runtimer) and reads the aggregated
+ * maps back, in the order sched.c and mem.c do: open → set the const
+ * volatile knobs → load → attach; chan_read at any time; chan_destroy
+ * detaches.
+ *
+ * A program linked without librt's channels and timers has none of these
+ * probe sites; trace.c then does not load this concern (chan_wanted).
+ */
+#include <assert.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "chan.skel.h"
+#include "chan_user.h"
+#include "map_helpers.h"
+#include "probe_attach.h"
+#include "rttrace.h"
+
+/* bpf/chan.h restates these probes' order; keep them equal. */
+#define CHAN_ASSERT(ID, name)                                              \
+	static_assert((int)CHAN_PROBE_##ID ==                              \
+			  (int)RT_PROBE_ID_##name - (int)CHAN_PROBE_FIRST, \
+		      "chan.h: " #name)
+CHAN_ASSERT(CHANSEND, chansend);
+CHAN_ASSERT(CHANRECV, chanrecv);
+CHAN_ASSERT(CHANCLOSE, chanclose);
+CHAN_ASSERT(SELECTGO, selectgo);
+CHAN_ASSERT(SELECTGO_RET, selectgo_ret);
+CHAN_ASSERT(ADDTIMER, addtimer);
+CHAN_ASSERT(DELTIMER, deltimer);
+CHAN_ASSERT(MODTIMER, modtimer);
+CHAN_ASSERT(RUNTIMER, runtimer);
+static_assert((int)CHAN_PROBE_LAST == (int)RT_PROBE_ID_runtimer + 1,
+	      "chan.h: the channel and timer probes end at runtimer");
+static_assert((int)CHAN_PROBE_LAST <= (int)RT_PROBE_NUM,
+	      "chan.h: the channel and timer probes are within RT_PROBE_LIST");
+static_assert(sizeof(struct chan_block) == 5 * sizeof(uint64_t),
+	      "struct chan_block is five u64");
+static_assert(sizeof(struct chan_timer_heap) == 3 * sizeof(uint64_t),
+	      "struct chan_timer_heap is three u64");
+
+bool chan_wanted(const struct usdt_probes *probes)
+{
+	return probe_sites_in(probes, CHAN_PROBE_FIRST, CHAN_PROBE_LAST) > 0;
+}
+
+int chan_load(struct chan_session *s, const struct chan_opts *opts)
+{
+	unsigned int max_g =
+	    opts->max_goroutines ? opts->max_goroutines : SCHED_MAX_GOROUTINES;
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	s->ncpus = libbpf_num_possible_cpus();
+	if (s->ncpus <= 0) {
+		rt_errorf("cannot count possible CPUs: %s",
+			  strerror(-s->ncpus));
+		return s->ncpus ? s->ncpus : -EINVAL;
+	}
+	s->skel = chan_bpf__open();
+	if (!s->skel) {
+		err = -errno;
+		rt_errorf("cannot open BPF object: %s", strerror(errno));
+		return err;
+	}
+	s->skel->rodata->targ_tgid = opts->tgid;
+	s->skel->rodata->targ_nsec = opts->nsec;
+	/* one select in progress per goroutine at most */
+	err = bpf_map__set_max_entries(s->skel->maps.select_starts, max_g);
+	if (err) {
+		rt_errorf("cannot size the select map: %s", strerror(-err));
+		return err;
+	}
+	s->max_goroutines = max_g;
+	err = chan_bpf__load(s->skel);
+	if (err) {
+		rt_errorf("cannot load BPF programs: %s (rerun with -v for "
+			  "libbpf's log)",
+			  strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+int chan_attach(struct chan_session *s, pid_t pid, const char *path,
+		const struct usdt_probes *probes)
+{
+	return probe_attach(s->skel->obj, s->links, CHAN_PROBE_FIRST,
+			    CHAN_PROBE_LAST, pid, path, probes);
+}
+
+static uint64_t blocked_ns(const struct chan_blocked *c)
+{
+	return c->b.send_ns + c->b.recv_ns;
+}
+
+/* by_blocked_desc orders channels by total blocked time, most first;
+ * ties by address, so the report is stable. */
+static int by_blocked_desc(const void *a, const void *b)
+{
+	const struct chan_blocked *x = a, *y = b;
+	uint64_t nx = blocked_ns(x), ny = blocked_ns(y);
+
+	if (nx != ny)
+		return nx < ny ? 1 : -1;
+	return x->chan < y->chan ? -1 : x->chan > y->chan;
+}
+
+/* read_top fills out->top with the CHAN_TOP channels that blocked longest. */
+static int read_top(struct chan_session *s, struct chan_result *out)
+{
+	struct chan_blocked *all;
+	struct chan_block *vals;
+	uint64_t *keys;
+	size_t n;
+	int err;
+
+	err = map_dump(s->skel->maps.chans, (void **)&keys, (void **)&vals, &n);
+	if (err)
+		return err;
+	all = calloc(n ? n : 1, sizeof(*all));
+	if (!all) {
+		free(keys);
+		free(vals);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++)
+		all[i] = (struct chan_blocked){.chan = keys[i], .b = vals[i]};
+	qsort(all, n, sizeof(*all), by_blocked_desc);
+	out->nchans = n;
+	out->ntop = n < CHAN_TOP ? n : CHAN_TOP;
+	memcpy(out->top, all, out->ntop * sizeof(*all));
+	free(all);
+	free(keys);
+	free(vals);
+	return 0;
+}
+
+int chan_read(struct chan_session *s, struct chan_result *out)
+{
+	__typeof__(s->skel->maps) *m = &s->skel->maps;
+	int n = s->ncpus, err;
+
+	memset(out, 0, sizeof(*out));
+	out->max_goroutines = s->max_goroutines;
+	err = map_sum_u64(m->counts, n, out->counts, CHAN_PROBE_NUM, 1);
+	if (!err)
+		err = map_sum_u64(m->errors, n, out->errors, CHAN_ERR_NUM, 1);
+	if (!err)
+		err = map_sum_u64(m->sums, n, out->sums, CHAN_SUM_NUM, 1);
+	if (!err)
+		err = map_sum_u64(m->selects, n, out->selects, CHAN_SEL_NUM, 1);
+	if (!err)
+		err = map_sum_hists(m->select_hist, n, &out->select, 1);
+	if (!err)
+		err = map_sum_hists(m->heaplen_hist, n, &out->heaplen, 1);
+	if (!err)
+		err = map_sum_hists(m->lateness_hist, n, &out->lateness, 1);
+	for (__u32 p = 0; !err && p < CHAN_P_SLOTS; p++)
+		if (bpf_map_lookup_elem(bpf_map__fd(m->timer_heaps), &p,
+					&out->heaps[p]))
+			err = -errno;
+	if (!err)
+		err = read_top(s, out);
+	if (err)
+		rt_errorf("cannot read BPF maps: %s", strerror(-err));
+	return err;
+}
+
+void chan_merge_counts(const struct chan_result *r,
+		       uint64_t counts[RT_PROBE_NUM])
+{
+	for (int i = 0; i < CHAN_PROBE_NUM; i++)
+		counts[CHAN_PROBE_FIRST + i] = r->counts[i];
+}
+
+void chan_destroy(struct chan_session *s)
+{
+	for (int id = 0; id < RT_PROBE_NUM; id++) {
+		bpf_link__destroy(s->links[id]);
+		s->links[id] = NULL;
+	}
+	chan_bpf__destroy(s->skel);
+	s->skel = NULL;
+}
