@@ -30,41 +30,50 @@ typedef struct g rt_g;
  * Wait reasons, as in runtime/runtime2.go's waitReason. Every park names one;
  * rt_waitreason_string() gives Go's text for it ("chan receive", …).
  */
+/*
+ * X(name, Go's string) for every wait reason, in Go's order; one list so
+ * librt and rttrace (which does not link librt) share the strings.
+ */
+#define RT_WAITREASON_LIST(X)                                         \
+	X(RT_WAIT_ZERO, "")                                           \
+	X(RT_WAIT_GC_ASSIST_MARKING, "GC assist marking")             \
+	X(RT_WAIT_IO_WAIT, "IO wait")                                 \
+	X(RT_WAIT_CHAN_RECEIVE_NIL_CHAN, "chan receive (nil chan)")   \
+	X(RT_WAIT_CHAN_SEND_NIL_CHAN, "chan send (nil chan)")         \
+	X(RT_WAIT_DUMPING_HEAP, "dumping heap")                       \
+	X(RT_WAIT_GARBAGE_COLLECTION, "garbage collection")           \
+	X(RT_WAIT_GARBAGE_COLLECTION_SCAN, "garbage collection scan") \
+	X(RT_WAIT_PANIC_WAIT, "panicwait")                            \
+	X(RT_WAIT_SELECT, "select")                                   \
+	X(RT_WAIT_SELECT_NO_CASES, "select (no cases)")               \
+	X(RT_WAIT_GC_ASSIST_WAIT, "GC assist wait")                   \
+	X(RT_WAIT_GC_SWEEP_WAIT, "GC sweep wait")                     \
+	X(RT_WAIT_GC_SCAVENGE_WAIT, "GC scavenge wait")               \
+	X(RT_WAIT_CHAN_RECEIVE, "chan receive")                       \
+	X(RT_WAIT_CHAN_SEND, "chan send")                             \
+	X(RT_WAIT_FINALIZER_WAIT, "finalizer wait")                   \
+	X(RT_WAIT_FORCE_GC_IDLE, "force gc (idle)")                   \
+	X(RT_WAIT_SEMACQUIRE, "semacquire")                           \
+	X(RT_WAIT_SLEEP, "sleep")                                     \
+	X(RT_WAIT_SYNC_COND_WAIT, "sync.Cond.Wait")                   \
+	X(RT_WAIT_SYNC_MUTEX_LOCK, "sync.Mutex.Lock")                 \
+	X(RT_WAIT_SYNC_RWMUTEX_RLOCK, "sync.RWMutex.RLock")           \
+	X(RT_WAIT_SYNC_RWMUTEX_LOCK, "sync.RWMutex.Lock")             \
+	X(RT_WAIT_SYNC_WAITGROUP_WAIT, "sync.WaitGroup.Wait")         \
+	X(RT_WAIT_TRACE_READER_BLOCKING, "trace reader (blocking)")   \
+	X(RT_WAIT_WAIT_FOR_GC_CYCLE, "wait for GC cycle")             \
+	X(RT_WAIT_GC_WORKER_IDLE, "GC worker (idle)")                 \
+	X(RT_WAIT_GC_WORKER_ACTIVE, "GC worker (active)")             \
+	X(RT_WAIT_PREEMPTED, "preempted")                             \
+	X(RT_WAIT_DEBUG_CALL, "debug call")                           \
+	X(RT_WAIT_GC_MARK_TERMINATION, "GC mark termination")         \
+	X(RT_WAIT_STOPPING_THE_WORLD, "stopping the world")
+
 enum rt_waitreason {
-	RT_WAIT_ZERO = 0,
-	RT_WAIT_GC_ASSIST_MARKING,
-	RT_WAIT_IO_WAIT,
-	RT_WAIT_CHAN_RECEIVE_NIL_CHAN,
-	RT_WAIT_CHAN_SEND_NIL_CHAN,
-	RT_WAIT_DUMPING_HEAP,
-	RT_WAIT_GARBAGE_COLLECTION,
-	RT_WAIT_GARBAGE_COLLECTION_SCAN,
-	RT_WAIT_PANIC_WAIT,
-	RT_WAIT_SELECT,
-	RT_WAIT_SELECT_NO_CASES,
-	RT_WAIT_GC_ASSIST_WAIT,
-	RT_WAIT_GC_SWEEP_WAIT,
-	RT_WAIT_GC_SCAVENGE_WAIT,
-	RT_WAIT_CHAN_RECEIVE,
-	RT_WAIT_CHAN_SEND,
-	RT_WAIT_FINALIZER_WAIT,
-	RT_WAIT_FORCE_GC_IDLE,
-	RT_WAIT_SEMACQUIRE,
-	RT_WAIT_SLEEP,
-	RT_WAIT_SYNC_COND_WAIT,
-	RT_WAIT_SYNC_MUTEX_LOCK,
-	RT_WAIT_SYNC_RWMUTEX_RLOCK,
-	RT_WAIT_SYNC_RWMUTEX_LOCK,
-	RT_WAIT_SYNC_WAITGROUP_WAIT,
-	RT_WAIT_TRACE_READER_BLOCKING,
-	RT_WAIT_WAIT_FOR_GC_CYCLE,
-	RT_WAIT_GC_WORKER_IDLE,
-	RT_WAIT_GC_WORKER_ACTIVE,
-	RT_WAIT_PREEMPTED,
-	RT_WAIT_DEBUG_CALL,
-	RT_WAIT_GC_MARK_TERMINATION,
-	RT_WAIT_STOPPING_THE_WORLD,
-	RT_WAIT_COUNT
+#define RT_WAITREASON_ENUM(name, str) name,
+	RT_WAITREASON_LIST(RT_WAITREASON_ENUM)
+#undef RT_WAITREASON_ENUM
+	    RT_WAIT_COUNT
 };
 
 const char *rt_waitreason_string(enum rt_waitreason reason);

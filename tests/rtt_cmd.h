@@ -2,8 +2,8 @@
  * rtt_cmd.h — helpers for the root integration tests (tests/integration):
  * run a command with its stdout and stderr captured, and read what librt
  * (RT_STATS=1: "rt-stats: probe NAME COUNT", "rt-stats: stw REASON COUNT")
- * and rttrace --json report. Copied from test_trace_counts.c, which keeps
- * its own copies; no librt here (integration tests are not linked with it).
+ * and rttrace --json report, and the checks and main() the suites share;
+ * no librt here (integration tests are not linked with it).
  */
 #ifndef RTT_CMD_H
 #define RTT_CMD_H
@@ -197,6 +197,19 @@ static inline const char *json_find_key(const char *p, const char *end,
 	return NULL;
 }
 
+/* json_report returns the report object on stdout ('{' .. its '}'). */
+static inline const char *json_report(const char *text, const char **end)
+{
+	const char *start = text[0] == '{' ? text : strstr(text, "\n{");
+
+	ck_assert_msg(start != NULL, "no JSON object on stdout:\n%s", text);
+	if (*start == '\n')
+		start++;
+	*end = json_object_end(start);
+	ck_assert_msg(*end != NULL, "unterminated JSON on stdout:\n%s", start);
+	return start;
+}
+
 /*
  * json_probe_counts reads rttrace --json's "probes": {NAME: {"count": N}}.
  * The report is the JSON object that starts on a line of its own (the
@@ -209,12 +222,7 @@ static inline void json_probe_counts(const char *text,
 
 	for (int i = 0; i < RT_PROBE_NUM; i++)
 		counts[i] = -1;
-	start = text[0] == '{' ? text : strstr(text, "\n{");
-	ck_assert_msg(start != NULL, "no JSON object on stdout:\n%s", text);
-	if (*start == '\n')
-		start++;
-	end = json_object_end(start);
-	ck_assert_msg(end != NULL, "unterminated JSON on stdout:\n%s", start);
+	start = json_report(text, &end);
 	probes = json_find_key(start, end, "probes");
 	ck_assert_msg(probes != NULL, "no \"probes\" in the JSON:\n%s", start);
 	while (*probes == ' ' || *probes == '\n' || *probes == '\t')
@@ -239,19 +247,6 @@ static inline void json_probe_counts(const char *text,
 		if (c)
 			counts[i] = strtoll(c, NULL, 10);
 	}
-}
-
-/* json_report returns the report object on stdout ('{' .. its '}'). */
-static inline const char *json_report(const char *text, const char **end)
-{
-	const char *start = text[0] == '{' ? text : strstr(text, "\n{");
-
-	ck_assert_msg(start != NULL, "no JSON object on stdout:\n%s", text);
-	if (*start == '\n')
-		start++;
-	*end = json_object_end(start);
-	ck_assert_msg(*end != NULL, "unterminated JSON on stdout:\n%s", start);
-	return start;
 }
 
 /* json_object_at returns the object value of key within [p, end) and its
@@ -392,6 +387,85 @@ static inline void rt_stats_stw(const char *text,
 		counts[found] = strtoll(sp, NULL, 10);
 		p = eol;
 	}
+}
+
+/* ---- shared checks and main ------------------------------------------ */
+
+static inline void check_exited_ok(const struct run *r)
+{
+	ck_assert_msg(WIFEXITED(r->status) && WEXITSTATUS(r->status) == 0,
+		      "rttrace trace failed (status 0x%x)\nstdout:\n%s\n"
+		      "stderr:\n%s",
+		      r->status, r->out, r->err);
+}
+
+/*
+ * check_counts_equal checks that every probe has a librt count (own, from
+ * r's stderr) and a BPF count (bpf, from r's stdout), and that they agree.
+ */
+static inline void check_counts_equal(const struct run *r,
+				      const long long bpf[RT_PROBE_NUM],
+				      const long long own[RT_PROBE_NUM])
+{
+	for (int i = 0; i < RT_PROBE_NUM; i++) {
+		ck_assert_msg(own[i] >= 0,
+			      "no rt-stats line for probe %s in the "
+			      "program's stderr:\n%s",
+			      probe_names[i], r->err);
+		ck_assert_msg(bpf[i] >= 0,
+			      "no count for probe %s in rttrace's report:\n%s",
+			      probe_names[i], r->out);
+		ck_assert_msg(bpf[i] == own[i],
+			      "probe %s: rttrace counted %lld, librt counted "
+			      "%lld",
+			      probe_names[i], bpf[i], own[i]);
+	}
+}
+
+/*
+ * rtt_trace_json runs `rttrace trace --json -- PROG` (PROG relative to the
+ * build directory) with RT_STATS=1, checks that it exited 0, and parses
+ * librt's own probe counts (own, from stderr) and rttrace's (bpf, from the
+ * JSON report on stdout). The caller run_free()s what it returns.
+ */
+static inline struct run rtt_trace_json(const char *prog_rel,
+					long long bpf[RT_PROBE_NUM],
+					long long own[RT_PROBE_NUM])
+{
+	char *rttrace = build_path("rttrace");
+	char *prog = build_path(prog_rel);
+	char *argv[] = {rttrace, "trace", "--json", "--", prog, NULL};
+	struct run r;
+
+	require_file(rttrace);
+	require_file(prog);
+	r = run_cmd(argv, true);
+	check_exited_ok(&r);
+	rt_stats_counts(r.err, own);
+	json_probe_counts(r.out, bpf);
+	free(rttrace);
+	free(prog);
+	return r;
+}
+
+/*
+ * rtt_main runs the suite make() builds, or skips (exit 77) when not root;
+ * name is the test program's, for the skip message.
+ */
+static inline int rtt_main(const char *name, Suite *(*make)(void))
+{
+	SRunner *sr;
+	int failed;
+
+	if (geteuid() != 0) {
+		printf("%s: skipped: needs root (loads BPF programs)\n", name);
+		return 77;
+	}
+	sr = srunner_create(make());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 
 #endif /* RTT_CMD_H */

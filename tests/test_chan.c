@@ -10,24 +10,7 @@
  * the tests that expect the program to die run it in a grandchild
  * (rtt_run_dies) so they can read what it printed.
  */
-#include "rt_test.h"
-
-/* wait_for: rt_gosched until *v >= want; fails after RTT_STUCK_NS. */
-static bool wait_for(atomic_long *v, long want, const char *what)
-{
-	int64_t deadline = rtt_mono_ns() + RTT_STUCK_NS;
-
-	while (atomic_load(v) < want) {
-		if (rtt_mono_ns() > deadline) {
-			RTT_CHECK(false, "%s: %ld of %ld after %lld s", what,
-				  atomic_load(v), want,
-				  RTT_STUCK_NS / 1000000000);
-			return false;
-		}
-		rt_gosched();
-	}
-	return true;
-}
+#include "rt_chan_test.h"
 
 /* ---- many senders, many receivers ------------------------------------- */
 
@@ -222,13 +205,6 @@ static void send_n(void *arg)
 		atomic_fetch_add(&b->done, 1);
 	}
 	rtt_join_done(&b->j);
-}
-
-/* yield_a_lot gives any runnable goroutine every chance to run. */
-static void yield_a_lot(void)
-{
-	for (int i = 0; i < 2000; i++)
-		rt_gosched();
 }
 
 static void unbuffered_send_main(void *arg)
@@ -1057,35 +1033,15 @@ static void block_on_nil(void *arg)
 	atomic_store(&nb->resumed, 1);
 }
 
-/* Drive the scheduler, the collector and other channels meanwhile. */
-static void pong(void *arg)
-{
-	rt_chan *c = arg;
-	uint64_t v;
-
-	RT_CHAN_RANGE(c, &v);
-}
-
 static void nil_block_main(void *arg)
 {
 	static struct nilblock nb;
-	rt_chan *c = rt_chan_make(sizeof(uint64_t), 0);
-	uint64_t v = 0;
 
 	nb.send = *(int *)arg;
-	rt_go(block_on_nil, &nb);
-	wait_for(&nb.started, 1, "goroutine started");
-	rt_go(pong, c);
-	for (int round = 0; round < 5; round++) {
-		for (int i = 0; i < 10000; i++, v++)
-			rt_chan_send(c, &v);
-		rt_gc();
-		yield_a_lot();
-	}
-	rt_chan_close(c);
-	RTT_CHECK(atomic_load(&nb.resumed) == 0,
-		  "a goroutine %s a nil channel ran again",
-		  nb.send ? "sending on" : "receiving from");
+	RTT_CHECK(
+	    rtt_still_blocked(block_on_nil, &nb, &nb.started, &nb.resumed),
+	    "a goroutine %s a nil channel ran again",
+	    nb.send ? "sending on" : "receiving from");
 }
 
 START_TEST(test_a_goroutine_receiving_from_a_nil_channel_never_runs_again)

@@ -10,30 +10,7 @@
  * the tests that expect the program to die run it in a grandchild
  * (rtt_run_dies) so they can read what it printed.
  */
-#include "rt_test.h"
-
-/* wait_for: rt_gosched until *v >= want; fails after RTT_STUCK_NS. */
-static bool wait_for(atomic_long *v, long want, const char *what)
-{
-	int64_t deadline = rtt_mono_ns() + RTT_STUCK_NS;
-
-	while (atomic_load(v) < want) {
-		if (rtt_mono_ns() > deadline) {
-			RTT_CHECK(false, "%s: %ld of %ld after %lld s", what,
-				  atomic_load(v), want,
-				  RTT_STUCK_NS / 1000000000);
-			return false;
-		}
-		rt_gosched();
-	}
-	return true;
-}
-
-static void yield_a_lot(void)
-{
-	for (int i = 0; i < 2000; i++)
-		rt_gosched();
-}
+#include "rt_chan_test.h"
 
 static struct rt_select_case recv_case(rt_chan *c, void *elem, bool *ok)
 {
@@ -823,32 +800,12 @@ static void select_forever(void *arg)
 	atomic_store(&f->resumed, 1);
 }
 
-static void pong(void *arg)
-{
-	rt_chan *c = arg;
-	long v;
-
-	RT_CHAN_RANGE(c, &v);
-}
-
 static void forever_main(void *arg)
 {
 	static struct forever f;
-	rt_chan *c = rt_chan_make(sizeof(long), 0);
-	long v = 0;
 
 	f.with_nil_cases = *(int *)arg;
-	rt_go(select_forever, &f);
-	wait_for(&f.started, 1, "goroutine started");
-	rt_go(pong, c);
-	for (int round = 0; round < 5; round++) {
-		for (int i = 0; i < 10000; i++, v++)
-			rt_chan_send(c, &v);
-		rt_gc();
-		yield_a_lot();
-	}
-	rt_chan_close(c);
-	RTT_CHECK(atomic_load(&f.resumed) == 0,
+	RTT_CHECK(rtt_still_blocked(select_forever, &f, &f.started, &f.resumed),
 		  "a goroutine in a select with %s ran again",
 		  f.with_nil_cases ? "only nil channels" : "no cases");
 }

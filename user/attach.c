@@ -15,21 +15,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "chan_user.h"
-#include "mem_user.h"
 #include "rttrace.h"
-#include "sched_user.h"
+#include "tracer.h"
 #include "usdt_check.h"
 
 static struct attach_env {
 	pid_t pid;
 	double duration; /* seconds; 0: until exit or Ctrl-C */
-	bool json;
-	bool nsec;
-	unsigned int max_goroutines;
+	struct tracer_opts report;
 } env;
 
 static volatile bool exiting;
@@ -52,20 +47,11 @@ static const char doc[] =
     "\n"
     "OPTIONS:";
 
-enum {
-	OPT_NSEC = 0x100,
-	OPT_MAX_GOROUTINES,
-};
-
 static const struct argp_option opts[] = {
     {"pid", 'p', "PID", 0, "Process to trace (required)", 0},
     {"duration", 'd', "SECONDS", 0, "Stop after SECONDS", 0},
-    {"json", 'j', NULL, 0, "Print the report as JSON", 0},
-    {"nsec", OPT_NSEC, NULL, 0, "Histograms in nanoseconds (default usecs)", 0},
-    {"max-goroutines", OPT_MAX_GOROUTINES, "N", 0,
-     "Goroutines timed at once (default 1048576)", 0},
-    {"verbose", 'v', NULL, 0, "libbpf debug output and rttrace's notes", 0},
-    {NULL, 'h', NULL, OPTION_HIDDEN, "Show the full help", 0},
+    RT_REPORT_OPTIONS,
+    RT_GLOBAL_OPTIONS,
     {},
 };
 
@@ -88,25 +74,6 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		if (errno || *end || env.duration <= 0)
 			argp_error(state, "invalid --duration: %s", arg);
 		break;
-	case 'j':
-		env.json = true;
-		break;
-	case OPT_NSEC:
-		env.nsec = true;
-		break;
-	case OPT_MAX_GOROUTINES:
-		errno = 0;
-		n = strtol(arg, &end, 0);
-		if (errno || *end || n <= 0 || n > UINT_MAX)
-			argp_error(state, "invalid --max-goroutines: %s", arg);
-		env.max_goroutines = n;
-		break;
-	case 'v':
-		rttrace_env.verbose = true;
-		break;
-	case 'h':
-		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
-		break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument: %s", arg);
 		break;
@@ -115,7 +82,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_error(state, "-p PID is required");
 		break;
 	default:
-		return ARGP_ERR_UNKNOWN;
+		return tracer_parse_opt(key, arg, state, &env.report);
 	}
 	return 0;
 }
@@ -131,14 +98,6 @@ static void sig_handler(int sig)
 {
 	(void)sig;
 	exiting = true;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /*
@@ -170,16 +129,11 @@ static void wait_target(int pidfd, double start, struct sched_target *t)
 
 int cmd_attach(int argc, char **argv)
 {
-	struct sched_session sess = {0};
-	struct mem_session msess = {0};
-	struct chan_session csess = {0};
+	struct tracer tr = {0};
 	struct sched_target target = {0};
 	struct sigaction sa = {.sa_handler = sig_handler};
 	char exe[64], real[PATH_MAX];
 	struct usdt_probes probes;
-	struct sched_opts sopts;
-	struct mem_opts mopts;
-	struct chan_opts copts;
 	int err, pidfd, ret = RTTRACE_EXIT_FAIL;
 	double start;
 
@@ -212,30 +166,11 @@ int cmd_attach(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	sopts = (struct sched_opts){
-	    .tgid = env.pid,
-	    .nsec = env.nsec,
-	    .max_goroutines = env.max_goroutines,
-	};
 	/* /proc/PID/exe reaches the inode even if the file was replaced */
-	if (sched_load(&sess, &sopts) ||
-	    sched_attach(&sess, env.pid, exe, &probes))
-		goto cleanup;
-	mopts = (struct mem_opts){.tgid = env.pid, .nsec = env.nsec};
-	if (mem_wanted(&probes) && (mem_load(&msess, &mopts) ||
-				    mem_attach(&msess, env.pid, exe, &probes)))
-		goto cleanup;
-	copts = (struct chan_opts){
-	    .tgid = env.pid,
-	    .nsec = env.nsec,
-	    .max_goroutines = env.max_goroutines,
-	};
-	if (chan_wanted(&probes) &&
-	    (chan_load(&csess, &copts) ||
-	     chan_attach(&csess, env.pid, exe, &probes)))
+	if (tracer_start(&tr, env.pid, exe, &probes, &env.report))
 		goto cleanup;
 
-	if (!env.json)
+	if (!env.report.json)
 		fprintf(stderr, "Tracing PID %d (%s)... Hit Ctrl-C to end.\n",
 			(int)env.pid, real);
 	start = now_s();
@@ -244,19 +179,11 @@ int cmd_attach(int argc, char **argv)
 	wait_target(pidfd, start, &target);
 	target.wall_s = now_s() - start;
 
-	err = sched_report(&sess, &msess, &csess, &target, env.json, env.nsec);
+	err = tracer_report(&tr, &target, &env.report);
 	if (err == 0)
 		ret = 0;
 cleanup:
-	/*
-	 * Unregistering uprobes takes the kernel ~0.1 s per probe site; let
-	 * a second Ctrl-C end rttrace at once: exit closes the links too.
-	 */
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	chan_destroy(&csess);
-	mem_destroy(&msess);
-	sched_destroy(&sess);
+	tracer_stop(&tr);
 close_pidfd:
 	close(pidfd);
 	return ret;

@@ -57,35 +57,20 @@ int chan_load(struct chan_session *s, const struct chan_opts *opts)
 	int err;
 
 	memset(s, 0, sizeof(*s));
-	s->ncpus = libbpf_num_possible_cpus();
-	if (s->ncpus <= 0) {
-		rt_errorf("cannot count possible CPUs: %s",
-			  strerror(-s->ncpus));
-		return s->ncpus ? s->ncpus : -EINVAL;
-	}
+	s->ncpus = probe_ncpus();
+	if (s->ncpus < 0)
+		return s->ncpus;
 	s->skel = chan_bpf__open();
-	if (!s->skel) {
-		err = -errno;
-		rt_errorf("cannot open BPF object: %s", strerror(errno));
-		return err;
-	}
+	if (!s->skel)
+		return probe_open_failed();
 	s->skel->rodata->targ_tgid = opts->tgid;
 	s->skel->rodata->targ_nsec = opts->nsec;
 	/* one select in progress per goroutine at most */
-	err = bpf_map__set_max_entries(s->skel->maps.select_starts, max_g);
-	if (err) {
-		rt_errorf("cannot size the select map: %s", strerror(-err));
+	err = probe_size_map(s->skel->maps.select_starts, max_g, "select");
+	if (err)
 		return err;
-	}
 	s->max_goroutines = max_g;
-	err = chan_bpf__load(s->skel);
-	if (err) {
-		rt_errorf("cannot load BPF programs: %s (rerun with -v for "
-			  "libbpf's log)",
-			  strerror(-err));
-		return err;
-	}
-	return 0;
+	return probe_load_result(chan_bpf__load(s->skel));
 }
 
 int chan_attach(struct chan_session *s, pid_t pid, const char *path,
@@ -182,10 +167,7 @@ void chan_merge_counts(const struct chan_result *r,
 
 void chan_destroy(struct chan_session *s)
 {
-	for (int id = 0; id < RT_PROBE_NUM; id++) {
-		bpf_link__destroy(s->links[id]);
-		s->links[id] = NULL;
-	}
+	probe_detach(s->links);
 	chan_bpf__destroy(s->skel);
 	s->skel = NULL;
 }

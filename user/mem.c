@@ -57,31 +57,16 @@ bool mem_wanted(const struct usdt_probes *probes)
 
 int mem_load(struct mem_session *s, const struct mem_opts *opts)
 {
-	int err;
-
 	memset(s, 0, sizeof(*s));
-	s->ncpus = libbpf_num_possible_cpus();
-	if (s->ncpus <= 0) {
-		rt_errorf("cannot count possible CPUs: %s",
-			  strerror(-s->ncpus));
-		return s->ncpus ? s->ncpus : -EINVAL;
-	}
+	s->ncpus = probe_ncpus();
+	if (s->ncpus < 0)
+		return s->ncpus;
 	s->skel = mem_bpf__open();
-	if (!s->skel) {
-		err = -errno;
-		rt_errorf("cannot open BPF object: %s", strerror(errno));
-		return err;
-	}
+	if (!s->skel)
+		return probe_open_failed();
 	s->skel->rodata->targ_tgid = opts->tgid;
 	s->skel->rodata->targ_nsec = opts->nsec;
-	err = mem_bpf__load(s->skel);
-	if (err) {
-		rt_errorf("cannot load BPF programs: %s (rerun with -v for "
-			  "libbpf's log)",
-			  strerror(-err));
-		return err;
-	}
-	return 0;
+	return probe_load_result(mem_bpf__load(s->skel));
 }
 
 int mem_attach(struct mem_session *s, pid_t pid, const char *path,
@@ -140,10 +125,7 @@ void mem_merge_counts(const struct mem_result *r, uint64_t counts[RT_PROBE_NUM])
 
 void mem_destroy(struct mem_session *s)
 {
-	for (int id = 0; id < RT_PROBE_NUM; id++) {
-		bpf_link__destroy(s->links[id]);
-		s->links[id] = NULL;
-	}
+	probe_detach(s->links);
 	mem_bpf__destroy(s->skel);
 	s->skel = NULL;
 }

@@ -53,3 +53,49 @@ int probe_sites_in(const struct usdt_probes *probes, int first, int last)
 		n += probes->sites[id] != 0;
 	return n;
 }
+
+int probe_ncpus(void)
+{
+	int ncpus = libbpf_num_possible_cpus();
+
+	if (ncpus <= 0) {
+		rt_errorf("cannot count possible CPUs: %s", strerror(-ncpus));
+		return ncpus ? ncpus : -EINVAL;
+	}
+	return ncpus;
+}
+
+int probe_open_failed(void)
+{
+	/* read errno before rt_errorf's stdio can change it */
+	int err = -errno;
+
+	rt_errorf("cannot open BPF object: %s", strerror(-err));
+	return err;
+}
+
+int probe_size_map(struct bpf_map *map, unsigned int max, const char *what)
+{
+	int err = bpf_map__set_max_entries(map, max);
+
+	if (err)
+		rt_errorf("cannot size the %s map: %s", what, strerror(-err));
+	return err;
+}
+
+int probe_load_result(int err)
+{
+	if (err)
+		rt_errorf("cannot load BPF programs: %s (rerun with -v for "
+			  "libbpf's log)",
+			  strerror(-err));
+	return err;
+}
+
+void probe_detach(struct bpf_link **links)
+{
+	for (int id = 0; id < RT_PROBE_NUM; id++) {
+		bpf_link__destroy(links[id]);
+		links[id] = NULL;
+	}
+}

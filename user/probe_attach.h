@@ -11,6 +11,7 @@
 
 struct bpf_object;
 struct bpf_link;
+struct bpf_map;
 
 /*
  * probe_attach attaches, for each probe id in [first, last), obj's program
@@ -25,5 +26,30 @@ int probe_attach(struct bpf_object *obj, struct bpf_link **links, int first,
 
 /* probe_sites_in counts probes of [first, last) that have sites. */
 int probe_sites_in(const struct usdt_probes *probes, int first, int last);
+
+/*
+ * The steps each concern (sched.c, mem.c, chan.c) takes around its own
+ * skeleton, in libbpf-tools' order open -> set knobs -> load -> attach.
+ * The skeletons' types differ, so the concerns keep the calls into them
+ * and share the checks and the one-line messages here.
+ */
+
+/* probe_ncpus returns the possible CPUs, or -errno after printing why. */
+int probe_ncpus(void);
+
+/* probe_open_failed prints why X_bpf__open failed and returns -errno. */
+int probe_open_failed(void);
+
+/*
+ * probe_size_map sets map's max_entries to max; what names the map in the
+ * message printed on failure. Returns 0 or -errno.
+ */
+int probe_size_map(struct bpf_map *map, unsigned int max, const char *what);
+
+/* probe_load_result prints why X_bpf__load failed, if err; returns err. */
+int probe_load_result(int err);
+
+/* probe_detach destroys links[0 .. RT_PROBE_NUM) and clears them. */
+void probe_detach(struct bpf_link **links);
 
 #endif /* RTTRACE_PROBE_ATTACH_H */

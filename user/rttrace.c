@@ -14,6 +14,7 @@
 #include <bpf/libbpf.h>
 
 #include "rttrace.h"
+#include "tracer.h"
 
 struct rttrace_env rttrace_env;
 
@@ -46,8 +47,7 @@ static const char doc[] =
     "GLOBAL OPTIONS:";
 
 static const struct argp_option opts[] = {
-    {"verbose", 'v', NULL, 0, "libbpf debug output and rttrace's notes", 0},
-    {NULL, 'h', NULL, OPTION_HIDDEN, "Show the full help", 0},
+    RT_GLOBAL_OPTIONS,
     {},
 };
 
@@ -61,19 +61,13 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 
 	(void)arg;
 	switch (key) {
-	case 'v':
-		rttrace_env.verbose = true;
-		break;
-	case 'h':
-		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
-		break;
 	case ARGP_KEY_ARGS:
 		/* the subcommand and everything after it are its own */
 		cl->cmd_index = state->next;
 		state->next = state->argc;
 		break;
 	default:
-		return ARGP_ERR_UNKNOWN;
+		return rt_parse_global(key, state);
 	}
 	return 0;
 }

@@ -58,35 +58,19 @@ int sched_load(struct sched_session *s, const struct sched_opts *opts)
 	int err;
 
 	memset(s, 0, sizeof(*s));
-	s->ncpus = libbpf_num_possible_cpus();
-	if (s->ncpus <= 0) {
-		rt_errorf("cannot count possible CPUs: %s",
-			  strerror(-s->ncpus));
-		return s->ncpus ? s->ncpus : -EINVAL;
-	}
+	s->ncpus = probe_ncpus();
+	if (s->ncpus < 0)
+		return s->ncpus;
 	s->skel = sched_bpf__open();
-	if (!s->skel) {
-		err = -errno;
-		rt_errorf("cannot open BPF object: %s", strerror(errno));
-		return err;
-	}
+	if (!s->skel)
+		return probe_open_failed();
 	s->skel->rodata->targ_tgid = opts->tgid;
 	s->skel->rodata->targ_nsec = opts->nsec;
-	err = bpf_map__set_max_entries(s->skel->maps.goids, max_g);
-	if (err) {
-		rt_errorf("cannot size the goid map: %s", strerror(-err));
+	err = probe_size_map(s->skel->maps.goids, max_g, "goid");
+	if (err)
 		return err;
-	}
 	s->max_goroutines = max_g;
-
-	err = sched_bpf__load(s->skel);
-	if (err) {
-		rt_errorf("cannot load BPF programs: %s (rerun with -v for "
-			  "libbpf's log)",
-			  strerror(-err));
-		return err;
-	}
-	return 0;
+	return probe_load_result(sched_bpf__load(s->skel));
 }
 
 int sched_attach(struct sched_session *s, pid_t pid, const char *path,
@@ -120,10 +104,7 @@ int sched_read(struct sched_session *s, struct sched_result *out)
 
 void sched_destroy(struct sched_session *s)
 {
-	for (int id = 0; id < RT_PROBE_NUM; id++) {
-		bpf_link__destroy(s->links[id]);
-		s->links[id] = NULL;
-	}
+	probe_detach(s->links);
 	sched_bpf__destroy(s->skel);
 	s->skel = NULL;
 }

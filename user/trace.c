@@ -25,22 +25,17 @@
 #include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "chan_user.h"
-#include "mem_user.h"
 #include "rttrace.h"
-#include "sched_user.h"
+#include "tracer.h"
 #include "usdt_check.h"
 
 /* how long a Ctrl-C waits for PROGRAM, which got the SIGINT too, to exit */
 #define EXIT_GRACE_MS 500
 
 static struct trace_env {
-	bool json;
-	bool nsec;
-	unsigned int max_goroutines;
+	struct tracer_opts report;
 	char **cmd; /* PROGRAM and its arguments */
 } env;
 
@@ -81,46 +76,15 @@ static const char doc[] =
     "\n"
     "OPTIONS:";
 
-enum {
-	OPT_NSEC = 0x100,
-	OPT_MAX_GOROUTINES,
-};
-
 static const struct argp_option opts[] = {
-    {"json", 'j', NULL, 0, "Print the report as JSON", 0},
-    {"nsec", OPT_NSEC, NULL, 0, "Histograms in nanoseconds (default usecs)", 0},
-    {"max-goroutines", OPT_MAX_GOROUTINES, "N", 0,
-     "Goroutines timed at once (default 1048576)", 0},
-    {"verbose", 'v', NULL, 0, "libbpf debug output and rttrace's notes", 0},
-    {NULL, 'h', NULL, OPTION_HIDDEN, "Show the full help", 0},
+    RT_REPORT_OPTIONS,
+    RT_GLOBAL_OPTIONS,
     {},
 };
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
-	char *end;
-	unsigned long n;
-
 	switch (key) {
-	case 'j':
-		env.json = true;
-		break;
-	case OPT_NSEC:
-		env.nsec = true;
-		break;
-	case OPT_MAX_GOROUTINES:
-		errno = 0;
-		n = strtoul(arg, &end, 0);
-		if (errno || *end || n == 0 || n > UINT_MAX)
-			argp_error(state, "invalid --max-goroutines: %s", arg);
-		env.max_goroutines = n;
-		break;
-	case 'v':
-		rttrace_env.verbose = true;
-		break;
-	case 'h':
-		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
-		break;
 	case ARGP_KEY_ARGS:
 		/* PROGRAM's own options are not ours, even without "--" */
 		env.cmd = state->argv + state->next;
@@ -136,7 +100,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		}
 		break;
 	default:
-		return ARGP_ERR_UNKNOWN;
+		return tracer_parse_opt(key, arg, state, &env.report);
 	}
 	return 0;
 }
@@ -259,14 +223,6 @@ static pid_t spawn_held(const char *path, char **argv)
 	return pid;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /*
  * wait_child waits for pid to end, or for Ctrl-C; after Ctrl-C it gives
  * the child EXIT_GRACE_MS to die of the same SIGINT, so its end is
@@ -323,16 +279,11 @@ static int exit_status(const struct sched_target *t)
 
 int cmd_trace(int argc, char **argv)
 {
-	struct sched_session sess = {0};
-	struct mem_session msess = {0};
-	struct chan_session csess = {0};
+	struct tracer tr = {0};
 	struct sched_target target = {0};
 	struct sigaction sa = {.sa_handler = sig_handler};
 	char found[PATH_MAX], real[PATH_MAX];
 	struct usdt_probes probes;
-	struct sched_opts sopts;
-	struct mem_opts mopts;
-	struct chan_opts copts;
 	int err, ret = RTTRACE_EXIT_FAIL;
 	double start;
 	pid_t pid;
@@ -386,34 +337,14 @@ int cmd_trace(int argc, char **argv)
 	if (pid < 0)
 		return -pid;
 
-	sopts = (struct sched_opts){
-	    .tgid = pid,
-	    .nsec = env.nsec,
-	    .max_goroutines = env.max_goroutines,
-	};
-	if (sched_load(&sess, &sopts) ||
-	    sched_attach(&sess, pid, real, &probes))
-		goto kill_child;
-	/* the memory concern only when librt's allocator is linked in */
-	mopts = (struct mem_opts){.tgid = pid, .nsec = env.nsec};
-	if (mem_wanted(&probes) && (mem_load(&msess, &mopts) ||
-				    mem_attach(&msess, pid, real, &probes)))
-		goto kill_child;
-	/* channels, select and timers only when librt's are linked in */
-	copts = (struct chan_opts){
-	    .tgid = pid,
-	    .nsec = env.nsec,
-	    .max_goroutines = env.max_goroutines,
-	};
-	if (chan_wanted(&probes) && (chan_load(&csess, &copts) ||
-				     chan_attach(&csess, pid, real, &probes)))
+	if (tracer_start(&tr, pid, real, &probes, &env.report))
 		goto kill_child;
 	if (exiting) {
 		rt_errorf("interrupted before %s started", env.cmd[0]);
 		goto kill_child;
 	}
 
-	if (!env.json)
+	if (!env.report.json)
 		fprintf(stderr, "Tracing PID %d (%s)... Hit Ctrl-C to end.\n",
 			(int)pid, real);
 	start = now_s();
@@ -430,7 +361,7 @@ int cmd_trace(int argc, char **argv)
 	wait_child(pid, &target);
 	target.wall_s = now_s() - start;
 
-	err = sched_report(&sess, &msess, &csess, &target, env.json, env.nsec);
+	err = tracer_report(&tr, &target, &env.report);
 	if (err == 0)
 		ret = exit_status(&target);
 	goto cleanup;
@@ -439,14 +370,6 @@ kill_child:
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 cleanup:
-	/*
-	 * Unregistering uprobes takes the kernel ~0.1 s per probe site; let
-	 * a second Ctrl-C end rttrace at once: exit closes the links too.
-	 */
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	chan_destroy(&csess);
-	mem_destroy(&msess);
-	sched_destroy(&sess);
+	tracer_stop(&tr);
 	return ret;
 }

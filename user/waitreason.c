@@ -1,6 +1,7 @@
 /*
- * waitreason.c — the wait reason strings, kept here rather than linking
- * librt into rttrace (librt's rt_waitreason_string has the same table).
+ * waitreason.c — the wait reason strings, built from runtime/rt.h's
+ * RT_WAITREASON_LIST (the list librt's rt_waitreason_string uses too),
+ * rather than linking librt into rttrace.
  * Mirrors waitReasonStrings in Go's runtime/runtime2.go, in the order of
  * enum rt_waitreason in runtime/rt.h.
  */
@@ -12,39 +13,9 @@
 #include "waitreason.h"
 
 static const char *const waitreason_strings[] = {
-    [RT_WAIT_ZERO] = "",
-    [RT_WAIT_GC_ASSIST_MARKING] = "GC assist marking",
-    [RT_WAIT_IO_WAIT] = "IO wait",
-    [RT_WAIT_CHAN_RECEIVE_NIL_CHAN] = "chan receive (nil chan)",
-    [RT_WAIT_CHAN_SEND_NIL_CHAN] = "chan send (nil chan)",
-    [RT_WAIT_DUMPING_HEAP] = "dumping heap",
-    [RT_WAIT_GARBAGE_COLLECTION] = "garbage collection",
-    [RT_WAIT_GARBAGE_COLLECTION_SCAN] = "garbage collection scan",
-    [RT_WAIT_PANIC_WAIT] = "panicwait",
-    [RT_WAIT_SELECT] = "select",
-    [RT_WAIT_SELECT_NO_CASES] = "select (no cases)",
-    [RT_WAIT_GC_ASSIST_WAIT] = "GC assist wait",
-    [RT_WAIT_GC_SWEEP_WAIT] = "GC sweep wait",
-    [RT_WAIT_GC_SCAVENGE_WAIT] = "GC scavenge wait",
-    [RT_WAIT_CHAN_RECEIVE] = "chan receive",
-    [RT_WAIT_CHAN_SEND] = "chan send",
-    [RT_WAIT_FINALIZER_WAIT] = "finalizer wait",
-    [RT_WAIT_FORCE_GC_IDLE] = "force gc (idle)",
-    [RT_WAIT_SEMACQUIRE] = "semacquire",
-    [RT_WAIT_SLEEP] = "sleep",
-    [RT_WAIT_SYNC_COND_WAIT] = "sync.Cond.Wait",
-    [RT_WAIT_SYNC_MUTEX_LOCK] = "sync.Mutex.Lock",
-    [RT_WAIT_SYNC_RWMUTEX_RLOCK] = "sync.RWMutex.RLock",
-    [RT_WAIT_SYNC_RWMUTEX_LOCK] = "sync.RWMutex.Lock",
-    [RT_WAIT_SYNC_WAITGROUP_WAIT] = "sync.WaitGroup.Wait",
-    [RT_WAIT_TRACE_READER_BLOCKING] = "trace reader (blocking)",
-    [RT_WAIT_WAIT_FOR_GC_CYCLE] = "wait for GC cycle",
-    [RT_WAIT_GC_WORKER_IDLE] = "GC worker (idle)",
-    [RT_WAIT_GC_WORKER_ACTIVE] = "GC worker (active)",
-    [RT_WAIT_PREEMPTED] = "preempted",
-    [RT_WAIT_DEBUG_CALL] = "debug call",
-    [RT_WAIT_GC_MARK_TERMINATION] = "GC mark termination",
-    [RT_WAIT_STOPPING_THE_WORLD] = "stopping the world",
+#define RT_WAITREASON_STRING(name, str) [name] = str,
+    RT_WAITREASON_LIST(RT_WAITREASON_STRING)
+#undef RT_WAITREASON_STRING
 };
 
 static_assert(sizeof(waitreason_strings) / sizeof(waitreason_strings[0]) ==

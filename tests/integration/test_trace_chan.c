@@ -58,20 +58,9 @@ static void prog_counts(const char *text, long long counts[RT_PROBE_NUM])
 /* trace_chanprog runs rttrace trace --json on chanprog, parses all sides. */
 static void trace_chanprog(struct traced *t)
 {
-	char *rttrace = build_path("rttrace");
-	char *prog = build_path("tests/progs/chanprog");
-	char *argv[] = {rttrace, "trace", "--json", "--", prog, NULL};
 	const char *line;
 
-	require_file(rttrace);
-	require_file(prog);
-	t->r = run_cmd(argv, true);
-	ck_assert_msg(WIFEXITED(t->r.status) && WEXITSTATUS(t->r.status) == 0,
-		      "rttrace trace failed (status 0x%x)\nstdout:\n%s\n"
-		      "stderr:\n%s",
-		      t->r.status, t->r.out, t->r.err);
-	rt_stats_counts(t->r.err, t->own);
-	json_probe_counts(t->r.out, t->bpf);
+	t->r = rtt_trace_json("tests/progs/chanprog", t->bpf, t->own);
 	prog_counts(t->r.out, t->prog);
 	t->json = json_report(t->r.out, &t->json_end);
 	line = strstr(t->r.out, "chanprog: sends=");
@@ -84,8 +73,6 @@ static void trace_chanprog(struct traced *t)
 				&t->closes, &t->selects, &t->select_defaults,
 				&t->timers),
 			 7);
-	free(rttrace);
-	free(prog);
 }
 
 START_TEST(test_every_probe_count_equals_librts_own_count)
@@ -93,19 +80,7 @@ START_TEST(test_every_probe_count_equals_librts_own_count)
 	static struct traced t;
 
 	trace_chanprog(&t);
-	for (int i = 0; i < RT_PROBE_NUM; i++) {
-		ck_assert_msg(t.own[i] >= 0,
-			      "no rt-stats line for probe %s in the "
-			      "program's stderr:\n%s",
-			      probe_names[i], t.r.err);
-		ck_assert_msg(t.bpf[i] >= 0,
-			      "no count for probe %s in rttrace's report:\n%s",
-			      probe_names[i], t.r.out);
-		ck_assert_msg(t.bpf[i] == t.own[i],
-			      "probe %s: rttrace counted %lld, librt counted "
-			      "%lld",
-			      probe_names[i], t.bpf[i], t.own[i]);
-	}
+	check_counts_equal(&t.r, t.bpf, t.own);
 	run_free(&t.r);
 }
 END_TEST
@@ -259,17 +234,5 @@ static Suite *trace_chan_suite(void)
 
 int main(void)
 {
-	SRunner *sr;
-	int failed;
-
-	if (geteuid() != 0) {
-		printf("test_trace_chan: skipped: needs root (loads BPF "
-		       "programs)\n");
-		return 77;
-	}
-	sr = srunner_create(trace_chan_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return rtt_main("test_trace_chan", trace_chan_suite);
 }

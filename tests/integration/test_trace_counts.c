@@ -12,237 +12,9 @@
  * Not linked with librt. Run from the repository root; the build directory
  * is $RTTRACE_BUILD (default "build"). Exits 77 (skipped) when not root.
  */
-#include <check.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <stdbool.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include "probes.h"
+#include "rtt_cmd.h"
 
 #define TIMEOUT 600 /* 1,000,000 parks under uprobes on a small VM */
-
-static const char *const probe_names[RT_PROBE_NUM] = {
-#define X(name, nargs, doc) [RT_PROBE_ID_##name] = #name,
-    RT_PROBE_LIST(X)
-#undef X
-};
-
-/* ---- running a command ------------------------------------------------ */
-
-struct run {
-	int status; /* as waitpid gives it */
-	char *out;  /* stdout, NUL-terminated */
-	char *err;  /* stderr, NUL-terminated */
-};
-
-static const char *build_dir(void)
-{
-	const char *b = getenv("RTTRACE_BUILD");
-
-	return b && *b ? b : "build";
-}
-
-static char *build_path(const char *rel)
-{
-	char *p;
-
-	ck_assert_int_ne(asprintf(&p, "%s/%s", build_dir(), rel), -1);
-	return p;
-}
-
-static char *slurp_fd(int fd)
-{
-	struct stat st;
-	char *buf;
-	size_t len = 0;
-	ssize_t n;
-
-	ck_assert_int_eq(fstat(fd, &st), 0);
-	buf = malloc((size_t)st.st_size + 1);
-	ck_assert_ptr_nonnull(buf);
-	ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
-	while (len < (size_t)st.st_size &&
-	       (n = read(fd, buf + len, (size_t)st.st_size - len)) > 0)
-		len += (size_t)n;
-	buf[len] = 0;
-	close(fd);
-	return buf;
-}
-
-static int tmpfile_fd(void)
-{
-	char name[] = "/tmp/rttrace-test-XXXXXX";
-	int fd = mkstemp(name);
-
-	ck_assert_msg(fd >= 0, "mkstemp: %s", strerror(errno));
-	unlink(name);
-	return fd;
-}
-
-/*
- * run_cmd runs argv with RT_STATS set as asked, stdout and stderr each into
- * its own temporary file, and returns what it printed and how it ended.
- */
-static struct run run_cmd(char *const argv[], bool rt_stats)
-{
-	struct run r = {0};
-	int ofd = tmpfile_fd(), efd = tmpfile_fd();
-	pid_t pid;
-
-	fflush(NULL);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		dup2(ofd, 1);
-		dup2(efd, 2);
-		if (rt_stats)
-			setenv("RT_STATS", "1", 1);
-		else
-			unsetenv("RT_STATS");
-		execv(argv[0], argv);
-		fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
-		_exit(125);
-	}
-	ck_assert_int_eq(waitpid(pid, &r.status, 0), pid);
-	r.out = slurp_fd(ofd);
-	r.err = slurp_fd(efd);
-	return r;
-}
-
-static void run_free(struct run *r)
-{
-	free(r->out);
-	free(r->err);
-}
-
-static void require_file(const char *path)
-{
-	ck_assert_msg(access(path, X_OK) == 0, "%s: %s (build it first)", path,
-		      strerror(errno));
-}
-
-/* ---- parsing ---------------------------------------------------------- */
-
-/* rt_stats_counts parses librt's "rt-stats: probe NAME COUNT" lines. */
-static void rt_stats_counts(const char *text, long long counts[RT_PROBE_NUM])
-{
-	const char *p = text;
-
-	for (int i = 0; i < RT_PROBE_NUM; i++)
-		counts[i] = -1;
-	while ((p = strstr(p, "rt-stats: probe "))) {
-		char name[64];
-		unsigned long long c;
-
-		if (sscanf(p, "rt-stats: probe %63s %llu", name, &c) == 2)
-			for (int i = 0; i < RT_PROBE_NUM; i++)
-				if (strcmp(name, probe_names[i]) == 0) {
-					ck_assert_msg(counts[i] == -1,
-						      "rt-stats printed %s "
-						      "twice",
-						      name);
-					counts[i] = (long long)c;
-				}
-		p++;
-	}
-}
-
-/*
- * json_object_end returns the '}' closing the object that opens at p ('{'),
- * skipping strings; NULL if unbalanced.
- */
-static const char *json_object_end(const char *p)
-{
-	int depth = 0;
-	bool in_str = false;
-
-	for (; *p; p++) {
-		if (in_str) {
-			if (*p == '\\' && p[1])
-				p++;
-			else if (*p == '"')
-				in_str = false;
-			continue;
-		}
-		if (*p == '"')
-			in_str = true;
-		else if (*p == '{')
-			depth++;
-		else if (*p == '}' && --depth == 0)
-			return p;
-	}
-	return NULL;
-}
-
-/* json_find_key finds "key" followed by ':' within [p, end). */
-static const char *json_find_key(const char *p, const char *end,
-				 const char *key)
-{
-	char pat[80];
-	size_t n = (size_t)snprintf(pat, sizeof(pat), "\"%s\"", key);
-
-	for (const char *q = p; q && q + n <= end; q++) {
-		q = memmem(q, (size_t)(end - q), pat, n);
-		if (!q)
-			return NULL;
-		const char *c = q + n;
-
-		while (c < end && (*c == ' ' || *c == '\n' || *c == '\t'))
-			c++;
-		if (c < end && *c == ':')
-			return c + 1;
-	}
-	return NULL;
-}
-
-/*
- * json_probe_counts reads rttrace --json's "probes": {NAME: {"count": N}}.
- * The report is the JSON object that starts on a line of its own (the
- * traced program's own stdout comes before it).
- */
-static void json_probe_counts(const char *text, long long counts[RT_PROBE_NUM])
-{
-	const char *start, *end, *probes, *probes_end;
-
-	for (int i = 0; i < RT_PROBE_NUM; i++)
-		counts[i] = -1;
-	start = text[0] == '{' ? text : strstr(text, "\n{");
-	ck_assert_msg(start != NULL, "no JSON object on stdout:\n%s", text);
-	if (*start == '\n')
-		start++;
-	end = json_object_end(start);
-	ck_assert_msg(end != NULL, "unterminated JSON on stdout:\n%s", start);
-	probes = json_find_key(start, end, "probes");
-	ck_assert_msg(probes != NULL, "no \"probes\" in the JSON:\n%s", start);
-	while (*probes == ' ' || *probes == '\n' || *probes == '\t')
-		probes++;
-	ck_assert_msg(*probes == '{', "\"probes\" is not an object");
-	probes_end = json_object_end(probes);
-	ck_assert_ptr_nonnull(probes_end);
-	for (int i = 0; i < RT_PROBE_NUM; i++) {
-		const char *obj =
-		    json_find_key(probes, probes_end, probe_names[i]);
-		const char *obj_end, *c;
-
-		if (!obj)
-			continue;
-		while (*obj == ' ' || *obj == '\n' || *obj == '\t')
-			obj++;
-		if (*obj != '{')
-			continue;
-		obj_end = json_object_end(obj);
-		ck_assert_ptr_nonnull(obj_end);
-		c = json_find_key(obj, obj_end, "count");
-		if (c)
-			counts[i] = strtoll(c, NULL, 10);
-	}
-}
 
 /*
  * text_probe_counts reads the text report's table:
@@ -284,26 +56,6 @@ static int count_lines(const char *s)
 
 /* ---- the checks ------------------------------------------------------- */
 
-static void check_counts_equal(const struct run *r,
-			       const long long bpf[RT_PROBE_NUM],
-			       const long long own[RT_PROBE_NUM])
-{
-	for (int i = 0; i < RT_PROBE_NUM; i++) {
-		ck_assert_msg(own[i] >= 0,
-			      "no rt-stats line for probe %s in the "
-			      "program's stderr:\n%s",
-			      probe_names[i], r->err);
-		ck_assert_msg(bpf[i] >= 0,
-			      "no count for probe %s in rttrace's "
-			      "report:\n%s",
-			      probe_names[i], r->out);
-		ck_assert_msg(bpf[i] == own[i],
-			      "probe %s: rttrace counted %lld, librt "
-			      "counted %lld",
-			      probe_names[i], bpf[i], own[i]);
-	}
-}
-
 /* parkready's last phase: 1000 each of Gosched, LockOSThread, syscalls. */
 static void check_others(const long long bpf[RT_PROBE_NUM])
 {
@@ -321,30 +73,14 @@ static void check_others(const long long bpf[RT_PROBE_NUM])
 		      bpf[RT_PROBE_ID_exitsyscall]);
 }
 
-static void check_exited_ok(const struct run *r)
-{
-	ck_assert_msg(WIFEXITED(r->status) && WEXITSTATUS(r->status) == 0,
-		      "rttrace trace failed (status 0x%x)\nstdout:\n%s\n"
-		      "stderr:\n%s",
-		      r->status, r->out, r->err);
-}
-
 START_TEST(test_json_probe_counts_equal_librts_own_counts)
 {
-	char *rttrace = build_path("rttrace");
-	char *prog = build_path("tests/progs/parkready");
-	char *argv[] = {rttrace, "trace", "--json", "--", prog, NULL};
 	long long bpf[RT_PROBE_NUM], own[RT_PROBE_NUM];
 	unsigned long long g = 0, parks = 0, readies = 0;
 	const char *line;
 	struct run r;
 
-	require_file(rttrace);
-	require_file(prog);
-	r = run_cmd(argv, true);
-	check_exited_ok(&r);
-	rt_stats_counts(r.err, own);
-	json_probe_counts(r.out, bpf);
+	r = rtt_trace_json("tests/progs/parkready", bpf, own);
 	check_counts_equal(&r, bpf, own);
 
 	/* The work parkready did is in the counts. */
@@ -371,8 +107,6 @@ START_TEST(test_json_probe_counts_equal_librts_own_counts)
 		      bpf[RT_PROBE_ID_goend]);
 	check_others(bpf);
 	run_free(&r);
-	free(rttrace);
-	free(prog);
 }
 END_TEST
 
@@ -500,17 +234,5 @@ static Suite *trace_counts_suite(void)
 
 int main(void)
 {
-	SRunner *sr;
-	int failed;
-
-	if (geteuid() != 0) {
-		printf("test_trace_counts: skipped: needs root (loads BPF "
-		       "programs)\n");
-		return 77;
-	}
-	sr = srunner_create(trace_counts_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return rtt_main("test_trace_counts", trace_counts_suite);
 }

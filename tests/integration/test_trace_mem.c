@@ -32,14 +32,6 @@ struct traced {
 	long pool_puts;
 };
 
-static void check_exited_ok(const struct run *r)
-{
-	ck_assert_msg(WIFEXITED(r->status) && WEXITSTATUS(r->status) == 0,
-		      "rttrace trace failed (status 0x%x)\nstdout:\n%s\n"
-		      "stderr:\n%s",
-		      r->status, r->out, r->err);
-}
-
 /* churn_stw parses churn's "churn: stw COUNT TOTAL_NS REASON" lines. */
 static void churn_stw(const char *text, long long count[RTT_STW_REASONS],
 		      long long ns[RTT_STW_REASONS])
@@ -74,19 +66,11 @@ static void churn_stw(const char *text, long long count[RTT_STW_REASONS],
 /* trace_churn runs rttrace trace --json on churn and parses both sides. */
 static void trace_churn(struct traced *t)
 {
-	char *rttrace = build_path("rttrace");
-	char *prog = build_path("tests/progs/churn");
-	char *argv[] = {rttrace, "trace", "--json", "--", prog, NULL};
 	const char *line;
 
-	require_file(rttrace);
-	require_file(prog);
-	t->r = run_cmd(argv, true);
-	check_exited_ok(&t->r);
-	rt_stats_counts(t->r.err, t->own);
+	t->r = rtt_trace_json("tests/progs/churn", t->bpf, t->own);
 	rt_stats_stw(t->r.err, t->own_stw);
 	churn_stw(t->r.out, t->prog_stw, t->prog_stw_ns);
-	json_probe_counts(t->r.out, t->bpf);
 	t->json = json_report(t->r.out, &t->json_end);
 	t->mem = json_object_at(t->json, t->json_end, "memory", &t->mem_end);
 	ck_assert_msg(t->mem != NULL, "no \"memory\" object in the JSON:\n%s",
@@ -102,8 +86,6 @@ static void trace_churn(struct traced *t)
 				&t->stw_test, &t->pool_gets, &t->pool_puts,
 				&t->convts, &t->fins, &t->forced),
 			 10);
-	free(rttrace);
-	free(prog);
 }
 
 START_TEST(test_every_probe_count_equals_librts_own_count)
@@ -111,19 +93,7 @@ START_TEST(test_every_probe_count_equals_librts_own_count)
 	static struct traced t;
 
 	trace_churn(&t);
-	for (int i = 0; i < RT_PROBE_NUM; i++) {
-		ck_assert_msg(t.own[i] >= 0,
-			      "no rt-stats line for probe %s in the "
-			      "program's stderr:\n%s",
-			      probe_names[i], t.r.err);
-		ck_assert_msg(t.bpf[i] >= 0,
-			      "no count for probe %s in rttrace's report:\n%s",
-			      probe_names[i], t.r.out);
-		ck_assert_msg(t.bpf[i] == t.own[i],
-			      "probe %s: rttrace counted %lld, librt counted "
-			      "%lld",
-			      probe_names[i], t.bpf[i], t.own[i]);
-	}
+	check_counts_equal(&t.r, t.bpf, t.own);
 	/* churn's work is in the counts */
 	ck_assert_msg(t.bpf[RT_PROBE_ID_mallocgc] >= (long long)t.allocs,
 		      "mallocgc counted %lld, churn made %llu allocations",
@@ -312,17 +282,5 @@ static Suite *trace_mem_suite(void)
 
 int main(void)
 {
-	SRunner *sr;
-	int failed;
-
-	if (geteuid() != 0) {
-		printf("test_trace_mem: skipped: needs root (loads BPF "
-		       "programs)\n");
-		return 77;
-	}
-	sr = srunner_create(trace_mem_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return rtt_main("test_trace_mem", trace_mem_suite);
 }

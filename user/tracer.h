@@ -1,0 +1,93 @@
+/*
+ * tracer.h — what `rttrace trace` and `rttrace attach` share once they know
+ * the process: the report options, and the three concerns (sched, mem,
+ * chan) loaded, attached and torn down together.
+ */
+#ifndef RTTRACE_TRACER_H
+#define RTTRACE_TRACER_H
+
+#include <argp.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "chan_user.h"
+#include "mem_user.h"
+#include "sched_user.h"
+#include "usdt_check.h"
+
+/* argp keys of the long-only options; above the ASCII short options */
+enum {
+	OPT_NSEC = 0x100,
+	OPT_MAX_GOROUTINES,
+};
+
+/*
+ * RT_GLOBAL_OPTIONS are the argp options every command line level takes
+ * (rttrace -v, rttrace trace -v); rt_parse_global handles them.
+ * RT_REPORT_OPTIONS are the report's, the same for every command that
+ * prints one; tracer_parse_opt handles them. Macros, so that each command
+ * lists them in its own table where its --help shows them.
+ */
+/* clang-format cannot lay out initializers inside a macro */
+/* clang-format off */
+#define RT_GLOBAL_OPTIONS						\
+	{"verbose", 'v', NULL, 0, "libbpf debug output and rttrace's notes", 0}, \
+	{NULL, 'h', NULL, OPTION_HIDDEN, "Show the full help", 0}
+#define RT_REPORT_OPTIONS						\
+	{"json", 'j', NULL, 0, "Print the report as JSON", 0},		\
+	{"nsec", OPT_NSEC, NULL, 0, "Histograms in nanoseconds (default usecs)", 0}, \
+	{"max-goroutines", OPT_MAX_GOROUTINES, "N", 0,			\
+	 "Goroutines timed at once (default 1048576)", 0}
+/* clang-format on */
+
+/* The report's options (RT_REPORT_OPTIONS). */
+struct tracer_opts {
+	bool json;
+	bool nsec;
+	unsigned int max_goroutines; /* 0: the concerns' default */
+};
+
+/* The concerns, each loaded only when the binary has its probes. */
+struct tracer {
+	struct sched_session sched;
+	struct mem_session mem;
+	struct chan_session chan;
+};
+
+/*
+ * rt_parse_global handles RT_GLOBAL_OPTIONS' keys for an argp parser;
+ * ARGP_ERR_UNKNOWN for any other key.
+ */
+error_t rt_parse_global(int key, struct argp_state *state);
+
+/*
+ * tracer_parse_opt handles RT_REPORT_OPTIONS' and RT_GLOBAL_OPTIONS' keys
+ * into o; ARGP_ERR_UNKNOWN for any other key.
+ */
+error_t tracer_parse_opt(int key, char *arg, struct argp_state *state,
+			 struct tracer_opts *o);
+
+/*
+ * tracer_start loads every concern whose probes the binary at path has,
+ * filtered on process pid, and attaches it to path's probe sites. Returns
+ * 0, or -errno after printing why; tracer_stop undoes what was done.
+ */
+int tracer_start(struct tracer *tr, pid_t pid, const char *path,
+		 const struct usdt_probes *probes, const struct tracer_opts *o);
+
+/*
+ * tracer_report prints the report on the target t; 0 once it is printed.
+ */
+int tracer_report(struct tracer *tr, const struct sched_target *t,
+		  const struct tracer_opts *o);
+
+/*
+ * tracer_stop restores SIGINT and SIGTERM and detaches every concern; a
+ * zeroed tracer, or one tracer_start failed on, is fine.
+ */
+void tracer_stop(struct tracer *tr);
+
+/* now_s is CLOCK_MONOTONIC in seconds, for wall times. */
+double now_s(void);
+
+#endif /* RTTRACE_TRACER_H */
