@@ -624,6 +624,8 @@ static void stopm_until(struct m *mp, int64_t until)
 			notesleep(&mp->park);
 		}
 		noteclear(&mp->park);
+		if (until != 0)
+			timer_sleeping(0);
 		if (atomic_load(&sched.exiting) && mp->nextp == NULL)
 			exit_park(mp);
 		acquirep(mp, mp->nextp);

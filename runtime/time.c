@@ -195,7 +195,11 @@ static struct p *lockedp(struct timer *t)
 /* wakeforTimer makes sure some M will notice a timer at when: if the M
  * sleeping until the next timer sleeps past it, start another M, which
  * re-arms the sleep. Mirrors wakeNetPoller. */
-static _Atomic int64_t sleepuntil; /* deadline of the timer-sleeping M */
+/* Deadline of the M that last went to sleep until a timer, 0 if none.
+ * Only a hint for waking one early: correctness does not depend on it,
+ * since every M going idle sleeps until the earliest timer it sees and
+ * sysmon starts an M for any overdue timer. */
+static _Atomic int64_t sleepuntil;
 
 static void wakefortimer(int64_t when)
 {
