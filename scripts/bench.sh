@@ -150,10 +150,8 @@ if ((have_go)); then
 	}' "$tmp/go.med" "$tmp/librt.med"
 	cat <<'NOTES'
 
-notes: PingPong1P/2P on librt go through workloads/pchan.h (an unbuffered
-  one-to-one hand-off on rt_gopark/rt_goready), lighter than Go's hchan
-  path (lock, sudog, typed copy); ChanPingPong uses real channels on both
-  sides (rt_chan). SelectDefaultEmpty is selectnbrecv in Go and
+notes: PingPong1P/2P and ChanPingPong use unbuffered channels on both
+  sides (rt_chan in librt). SelectDefaultEmpty is selectnbrecv in Go and
   rt_chan_tryrecv in librt. AfterLoop leaves a 5 s timer per op in the
   heap on both sides (Go 1.19; librt without RT_TIMER_GC=1). Go's
   GoroutineCreate allocates its closure (16 B/op); rt_go takes fn + arg.

@@ -10,18 +10,15 @@
  *	Gosched            runtime.Gosched in a loop
  *	MutexUncontended   sync.Mutex Lock+Unlock, one goroutine
  *
- * Ping-pong: librt has no channels yet, so the round trip goes through
- * pchan (pchan.h), an unbuffered one-to-one channel built on
- * rt_gopark/rt_goready the way chansend/chanrecv do a direct hand-off. The
- * Go peer uses a real unbuffered channel, which takes the same path (gopark
- * "chan receive"/"chan send", then goready onto the runnext slot).
+ * Ping-pong goes through two unbuffered rt_chan channels, as the Go peer
+ * does through chans: gopark "chan receive"/"chan send", a direct hand-off
+ * and goready onto the runnext slot on both sides.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "bench.h"
-#include "pchan.h"
 #include "rt.h"
 
 /* ---- GoroutineCreate ------------------------------------------------------
@@ -47,7 +44,7 @@ static void bench_goroutine_create(struct bench_b *b)
  */
 
 struct pingpong {
-	struct pchan ping, pong;
+	rt_chan *ping, *pong;
 	int64_t n;
 	rt_waitgroup done;
 };
@@ -57,8 +54,10 @@ static void pong_loop(void *arg)
 {
 	struct pingpong *pp = arg;
 	for (int64_t i = 0; i < pp->n; i++) {
-		uint64_t v = pchan_recv(&pp->ping);
-		pchan_send(&pp->pong, v + 1);
+		uint64_t v;
+		rt_chan_recv(pp->ping, &v);
+		v++;
+		rt_chan_send(pp->pong, &v);
 	}
 	rt_waitgroup_done(&pp->done);
 }
@@ -66,12 +65,18 @@ static void pong_loop(void *arg)
 /* bench_pingpong: one op is ping <- v; <-pong. GOMAXPROCS comes from procs. */
 static void bench_pingpong(struct bench_b *b)
 {
-	struct pingpong pp = {.n = b->n};
+	/* static: the channels must be visible to the GC (bss is a root) */
+	static struct pingpong pp;
+	pp = (struct pingpong){.n = b->n};
+	pp.ping = rt_chan_make(sizeof(uint64_t), 0);
+	pp.pong = rt_chan_make(sizeof(uint64_t), 0);
 	rt_waitgroup_add(&pp.done, 1);
 	rt_go(pong_loop, &pp);
 	for (int64_t i = 0; i < b->n; i++) {
-		pchan_send(&pp.ping, (uint64_t)i);
-		if (pchan_recv(&pp.pong) != (uint64_t)i + 1) {
+		uint64_t v = (uint64_t)i;
+		rt_chan_send(pp.ping, &v);
+		rt_chan_recv(pp.pong, &v);
+		if (v != (uint64_t)i + 1) {
 			fprintf(stderr, "pingpong: wrong value\n");
 			abort();
 		}

@@ -8,8 +8,13 @@
  *   goend, gosched, gopark "sync.Mutex.Lock").
  * - sema pairs: goroutine pairs handing a token back and forth through
  *   rt_semacquire/rt_semrelease (gopark "semacquire", goready).
- * - chan pairs: the same through pchan.h, an unbuffered hand-off built on
- *   rt_gopark/rt_goready (gopark "chan send" and "chan receive").
+ * - chan pairs: the same through unbuffered rt_chan channels (chansend,
+ *   chanrecv, gopark "chan send" and "chan receive").
+ * - memory and timers: a goroutine allocating short-lived buffers (some
+ *   through an rt_pool), forcing two collections and reading memstats
+ *   (mallocgc, gc_start/gc_done, stw_start/stw_done, pool_get/pool_put),
+ *   and waiting in a select on a channel and a time.After-style timer, then
+ *   on a ticker (selectgo, addtimer, runtimer).
  * - locked: one goroutine wired to its thread with rt_lock_os_thread,
  *   yielding and blocking, checking that it never moves.
  * - syscalls: goroutines blocking in usleep between rt_entersyscall and
@@ -28,14 +33,13 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "pchan.h"
 #include "rt.h"
 
 enum {
 	NWAVES = 5,	 /* waves of workers, a blocking pause between */
 	NWORKERS = 1000, /* short-lived worker goroutines per wave */
 	WAVE_PAUSE_US = 200000,
-	NPAIRS = 8,	      /* semaphore pairs, and as many pchan pairs */
+	NPAIRS = 8,	      /* semaphore pairs, and as many chan pairs */
 	NROUNDS = 10000,      /* round trips per pair */
 	NSYSCALLERS = 4,      /* goroutines making blocking calls */
 	NSYSCALLS = 40,	      /* blocking calls each */
@@ -137,18 +141,21 @@ static void sema_ping(void *arg)
 	rt_waitgroup_done(&all);
 }
 
-/* ---- pchan pairs ----------------------------------------------------------
+/* ---- channel pairs ---------------------------------------------------------
  */
 
 struct chanpair {
-	struct pchan ping, pong;
+	rt_chan *ping, *pong; /* unbuffered; in bss, so GC roots */
 };
 
 static void chan_pong(void *arg)
 {
 	struct chanpair *cp = arg;
+	uint64_t v;
 	for (int i = 0; i < NROUNDS * scale; i++) {
-		pchan_send(&cp->pong, pchan_recv(&cp->ping) + 1);
+		rt_chan_recv(cp->ping, &v);
+		v++;
+		rt_chan_send(cp->pong, &v);
 	}
 	rt_waitgroup_done(&all);
 }
@@ -158,12 +165,60 @@ static void chan_ping(void *arg)
 	struct chanpair *cp = arg;
 	note_p();
 	for (int i = 0; i < NROUNDS * scale; i++) {
-		pchan_send(&cp->ping, (uint64_t)i);
-		if (pchan_recv(&cp->pong) != (uint64_t)i + 1) {
-			fail("pchan pair got the wrong value back");
+		uint64_t v = (uint64_t)i;
+		rt_chan_send(cp->ping, &v);
+		rt_chan_recv(cp->pong, &v);
+		if (v != (uint64_t)i + 1) {
+			fail("chan pair got the wrong value back");
 			break;
 		}
 	}
+	rt_waitgroup_done(&all);
+}
+
+/* ---- memory and timers ------------------------------------------------------
+ */
+
+enum { NBUFS = 2000, BUFSIZE = 4096, NTICKS = 20, TICK_MS = 5 };
+
+static rt_pool bufpool;
+static uint64_t heap_after_gc;
+
+static void memory_and_timers(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < NBUFS * scale; i++) {
+		/* half fresh allocations, half through the pool */
+		char *b = i % 2 ? rt_pool_get(&bufpool) : NULL;
+		if (b == NULL)
+			b = rt_mallocgc(BUFSIZE, RT_MALLOC_NOSCAN);
+		b[i % BUFSIZE] = (char)i;
+		if (i % 2)
+			rt_pool_put(&bufpool, b);
+	}
+	rt_gc();
+	rt_gc();
+	struct rt_memstats ms;
+	rt_read_memstats(&ms);
+	heap_after_gc = ms.heap_alloc;
+
+	/* a select on a channel and a timeout, as in time.After's loop */
+	rt_chan *work = rt_chan_make(sizeof(int), 1);
+	for (int i = 0; i < 10; i++) {
+		int v = i;
+		if (i % 2 == 0)
+			rt_chan_send(work, &v);
+		struct rt_select_case cases[2] = {
+		    {.c = work, .dir = RT_SELECT_RECV, .elem = &v},
+		    {.c = rt_after(2 * 1000000LL), .dir = RT_SELECT_RECV},
+		};
+		rt_select(cases, 2, false);
+	}
+	rt_ticker *tk = rt_ticker_new(TICK_MS * 1000000LL);
+	int64_t when;
+	for (int i = 0; i < NTICKS; i++)
+		rt_chan_recv(tk->C, &when);
+	rt_ticker_stop(tk);
 	rt_waitgroup_done(&all);
 }
 
@@ -264,7 +319,11 @@ static void demo_main(void *arg)
 		rt_waitgroup_add(&all, 1);
 		rt_go(syscaller, NULL);
 	}
+	rt_waitgroup_add(&all, 1);
+	rt_go(memory_and_timers, NULL);
 	for (int i = 0; i < NPAIRS; i++) {
+		cp[i].ping = rt_chan_make(sizeof(uint64_t), 0);
+		cp[i].pong = rt_chan_make(sizeof(uint64_t), 0);
 		rt_waitgroup_add(&all, 4);
 		rt_go(sema_pong, &sp[i]);
 		rt_go(sema_ping, &sp[i]);
@@ -289,9 +348,16 @@ static void demo_main(void *arg)
 	printf("  workers     %d waves of %d goroutines, mutex counter %lld "
 	       "(want %lld)\n",
 	       NWAVES, NWORKERS * scale, (long long)counter, (long long)want);
-	printf("  ping-pong   %d semaphore + %d pchan pairs x %d round "
+	printf("  ping-pong   %d semaphore + %d channel pairs x %d round "
 	       "trips\n",
 	       NPAIRS, NPAIRS, NROUNDS * scale);
+	printf("  memory      %d buffers of %d B (half via a pool), 2 forced "
+	       "GCs, heap after them %llu KiB\n",
+	       NBUFS * scale, BUFSIZE,
+	       (unsigned long long)(heap_after_gc / 1024));
+	printf("  timers      10 selects on a channel and rt_after, %d ticks "
+	       "of %d ms\n",
+	       NTICKS, TICK_MS);
 	printf("  locked      tid %d kept through %d yields/syscalls, "
 	       "moved %d times\n",
 	       locked_tid, NLOCKED_ITERS * scale, locked_moves);

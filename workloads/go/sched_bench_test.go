@@ -5,14 +5,14 @@
 // Mapping to the C side:
 //
 //	GoroutineCreate   go f() + sync.WaitGroup   rt_go + rt_waitgroup
-//	PingPong1P/2P     unbuffered chan round     pchan (rt_gopark/rt_goready);
+//	PingPong1P/2P     unbuffered chan round     unbuffered rt_chan round trip,
 //	                  trip, GOMAXPROCS 1 or 2   RT_MAXPROCS=1 or 2
 //	Gosched           runtime.Gosched           rt_gosched
 //	MutexUncontended  sync.Mutex Lock+Unlock    rt_mutex_lock+unlock
 //
 // An unbuffered channel send to a parked receiver is a direct hand-off plus
-// goready; with no receiver the sender gopark()s ("chan send"). librt has no
-// channels yet, so its side builds the same hand-off on gopark/goready.
+// goready; with no receiver the sender gopark()s ("chan send"), on both
+// sides.
 package sched
 
 import (
