@@ -37,20 +37,9 @@
 #include "bits.bpf.h"
 #include "maps.bpf.h"
 #include "chan.h"
+#include "rt.bpf.h"
 
 #pragma clang diagnostic ignored "-Wunused-parameter"
-
-/* Set by user space before load. */
-const volatile __u32 targ_tgid = 0;    /* 0: any process */
-const volatile bool targ_nsec = false; /* time slots in ns, else us */
-
-#define PERCPU_ARRAY(_name, _n, _type)                   \
-	struct {                                         \
-		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY); \
-		__uint(max_entries, _n);                 \
-		__type(key, __u32);                      \
-		__type(value, _type);                    \
-	} _name SEC(".maps")
 
 PERCPU_ARRAY(counts, CHAN_PROBE_NUM, __u64);
 PERCPU_ARRAY(errors, CHAN_ERR_NUM, __u64);
@@ -89,48 +78,6 @@ struct {
 } select_starts SEC(".maps");
 
 static const struct chan_block zero_block;
-
-static __always_inline bool traced(void)
-{
-	return !targ_tgid || (bpf_get_current_pid_tgid() >> 32) == targ_tgid;
-}
-
-static __always_inline void add(void *map, __u32 idx, __u64 v)
-{
-	__u64 *cnt = bpf_map_lookup_elem(map, &idx);
-
-	if (cnt)
-		__sync_fetch_and_add(cnt, v);
-}
-
-static __always_inline void inc(void *map, __u32 idx)
-{
-	add(map, idx, 1);
-}
-
-/* hist_value records v (slot log2(v)) into the histogram at idx of map;
- * total_ns holds the plain sum of v, whatever its unit. */
-static __always_inline void hist_value(void *map, __u32 idx, __u64 slot_v,
-				       __u64 v)
-{
-	struct hist *h = bpf_map_lookup_elem(map, &idx);
-	__u64 slot;
-
-	if (!h)
-		return;
-	slot = log2l(slot_v);
-	if (slot >= MAX_SLOTS)
-		slot = MAX_SLOTS - 1;
-	__sync_fetch_and_add(&h->slots[slot], 1);
-	__sync_fetch_and_add(&h->count, 1);
-	__sync_fetch_and_add(&h->total_ns, v);
-}
-
-/* hist_time records a duration, slotted in the unit targ_nsec chose. */
-static __always_inline void hist_time(void *map, __u32 idx, __u64 ns)
-{
-	hist_value(map, idx, targ_nsec ? ns : ns / 1000, ns);
-}
 
 /* nonneg turns a signed nanosecond argument negative by a librt bug
  * into 0, counting it in errors at err. */

@@ -32,20 +32,9 @@
 #include <bpf/usdt.bpf.h>
 #include "bits.bpf.h"
 #include "mem.h"
+#include "rt.bpf.h"
 
 #pragma clang diagnostic ignored "-Wunused-parameter"
-
-/* Set by user space before load. */
-const volatile __u32 targ_tgid = 0;    /* 0: any process */
-const volatile bool targ_nsec = false; /* time slots in ns, else us */
-
-#define PERCPU_ARRAY(_name, _n, _type)                   \
-	struct {                                         \
-		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY); \
-		__uint(max_entries, _n);                 \
-		__type(key, __u32);                      \
-		__type(value, _type);                    \
-	} _name SEC(".maps")
 
 PERCPU_ARRAY(counts, MEM_PROBE_NUM, __u64);
 PERCPU_ARRAY(errors, MEM_ERR_NUM, __u64);
@@ -66,52 +55,10 @@ struct {
 	__type(value, struct mem_gc_state);
 } gc_state SEC(".maps");
 
-static __always_inline bool traced(void)
-{
-	return !targ_tgid || (bpf_get_current_pid_tgid() >> 32) == targ_tgid;
-}
-
-static __always_inline void add(void *map, __u32 idx, __u64 v)
-{
-	__u64 *cnt = bpf_map_lookup_elem(map, &idx);
-
-	if (cnt)
-		__sync_fetch_and_add(cnt, v);
-}
-
-static __always_inline void inc(void *map, __u32 idx)
-{
-	add(map, idx, 1);
-}
-
 /* clamp maps v to [0, bad), bad itself for anything out of range. */
 static __always_inline __u32 clamp(__u64 v, __u32 bad)
 {
 	return v < bad ? (__u32)v : bad;
-}
-
-/* hist_value records v (slot log2(v)) into the histogram at idx of map;
- * total_ns holds the plain sum of v, whatever its unit. */
-static __always_inline void hist_value(void *map, __u32 idx, __u64 slot_v,
-				       __u64 v)
-{
-	struct hist *h = bpf_map_lookup_elem(map, &idx);
-	__u64 slot;
-
-	if (!h)
-		return;
-	slot = log2l(slot_v);
-	if (slot >= MAX_SLOTS)
-		slot = MAX_SLOTS - 1;
-	__sync_fetch_and_add(&h->slots[slot], 1);
-	__sync_fetch_and_add(&h->count, 1);
-	__sync_fetch_and_add(&h->total_ns, v);
-}
-
-/* hist_time records a duration, slotted in the unit targ_nsec chose. */
-static __always_inline void hist_time(void *map, __u32 idx, __u64 ns)
-{
-	hist_value(map, idx, targ_nsec ? ns : ns / 1000, ns);
 }
 
 static __always_inline struct mem_gc_state *gcstate(void)

@@ -35,6 +35,7 @@
 #include "bits.bpf.h"
 #include "maps.bpf.h"
 #include "sched.h"
+#include "rt.bpf.h"
 
 /*
  * BPF_USDT hands every program ctx and all of the probe's arguments; the
@@ -42,10 +43,6 @@
  * counts it.
  */
 #pragma clang diagnostic ignored "-Wunused-parameter"
-
-/* Set by user space before load. */
-const volatile __u32 targ_tgid = 0;    /* 0: any process */
-const volatile bool targ_nsec = false; /* histogram slots in ns, else us */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -90,37 +87,6 @@ struct {
 
 static const struct gstate zero_gstate;
 
-/* traced filters on the target process: uprobes are per inode, not per pid. */
-static __always_inline bool traced(void)
-{
-	return !targ_tgid || (bpf_get_current_pid_tgid() >> 32) == targ_tgid;
-}
-
-static __always_inline void inc(void *map, __u32 idx)
-{
-	__u64 *cnt = bpf_map_lookup_elem(map, &idx);
-
-	if (cnt)
-		__sync_fetch_and_add(cnt, 1);
-}
-
-/* hist_add records delta_ns into the histogram at idx of map. */
-static __always_inline void hist_add(void *map, __u32 idx, __u64 delta_ns)
-{
-	struct hist *h = bpf_map_lookup_elem(map, &idx);
-	__u64 v = targ_nsec ? delta_ns : delta_ns / 1000;
-	__u64 slot;
-
-	if (!h)
-		return;
-	slot = log2l(v);
-	if (slot >= MAX_SLOTS)
-		slot = MAX_SLOTS - 1;
-	__sync_fetch_and_add(&h->slots[slot], 1);
-	__sync_fetch_and_add(&h->count, 1);
-	__sync_fetch_and_add(&h->total_ns, delta_ns);
-}
-
 /* gstate_of returns goid's state, creating it; counts a failed insert. */
 static __always_inline struct gstate *gstate_of(__u64 goid)
 {
@@ -159,7 +125,7 @@ int BPF_USDT(gostart, __u64 goid, __u64 p, __u64 tid)
 	if (!gs || !gs->ready_ts)
 		return 0;
 	ts = bpf_ktime_get_ns();
-	hist_add(&sched_hist, 0, ts - gs->ready_ts);
+	hist_time(&sched_hist, 0, ts - gs->ready_ts);
 	gs->ready_ts = 0;
 	return 0;
 }
@@ -204,7 +170,7 @@ int BPF_USDT(goready, __u64 goid, __u64 by_goid)
 		return 0;
 	ts = bpf_ktime_get_ns();
 	if (gs->park_ts) {
-		hist_add(&park_hists, gs->reason, ts - gs->park_ts);
+		hist_time(&park_hists, gs->reason, ts - gs->park_ts);
 		gs->park_ts = 0;
 	} else {
 		inc(&errors, SCHED_ERR_READY_UNPARKED);
