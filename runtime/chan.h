@@ -27,19 +27,6 @@
 
 struct hchan;
 
-/* sudog mirrors runtime2.go's sudog (the channel fields only). */
-struct sudog {
-	struct g *g;		      /* the waiting goroutine */
-	struct sudog *next;	      /* neighbours on a waitq */
-	struct sudog *prev;	      /* */
-	void *elem;		      /* value to send or where to receive */
-	_Atomic uint32_t *selectdone; /* select only: the select's done flag */
-	struct sudog *waitlink;	      /* select: next sudog, in lockorder */
-	struct hchan *c;	      /* channel waited on */
-	bool isselect;		      /* waiting in a select */
-	bool success;		      /* woken by a transfer, not by close */
-};
-
 /* waitq mirrors waitq: a doubly linked list of sudogs. */
 struct waitq {
 	struct sudog *first; /* read without c.lock by the fast paths */

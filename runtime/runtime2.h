@@ -116,6 +116,25 @@ struct g {
 	void *asan_fake_stack;	       /* ASan fiber bookkeeping */
 };
 
+/*
+ * sudog: a goroutine waiting on a channel or a semaphore; mirrors sudog in
+ * runtime2.go. Channels take them from a per-P cache (chan.c); semaphores
+ * keep them on the waiting goroutine's stack (sema.c).
+ */
+struct hchan;
+struct sudog {
+	struct g *g;		      /* the waiting goroutine */
+	struct sudog *next;	      /* neighbours on a wait list */
+	struct sudog *prev;	      /* */
+	void *elem;		      /* data element (may point to stack) */
+	_Atomic uint32_t *selectdone; /* select only: the select's done flag */
+	struct sudog *waitlink;	      /* select: next sudog, in lockorder */
+	struct hchan *c;	      /* channel waited on */
+	uint32_t ticket; /* semaphore: 1 if the unit was handed over */
+	bool isselect;	 /* waiting in a select */
+	bool success;	 /* woken by a transfer, not by close */
+};
+
 /* --- M ------------------------------------------------------------------ */
 
 struct m {

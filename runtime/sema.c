@@ -21,14 +21,6 @@
 
 #define SEMTABSZ 251
 
-struct sudog {
-	struct g *g;	    /* the waiting goroutine */
-	uint32_t *elem;	    /* semaphore address */
-	struct sudog *next; /* neighbours on the root's list */
-	struct sudog *prev; /* */
-	uint32_t ticket;    /* 1 if the unit was handed to us */
-};
-
 struct semaroot {
 	rt_lock lock;
 	struct sudog *head;
@@ -81,7 +73,7 @@ static void semroot_queue(struct semaroot *root, struct sudog *s, bool lifo)
 static struct sudog *semroot_dequeue(struct semaroot *root, uint32_t *addr)
 {
 	struct sudog *s = root->head;
-	while (s != NULL && s->elem != addr)
+	while (s != NULL && s->elem != (void *)addr)
 		s = s->next;
 	if (s == NULL)
 		return NULL;
