@@ -1425,8 +1425,6 @@ static bool exitsyscallfast(struct m *mp, struct p *oldp)
 	return false;
 }
 
-static _Noreturn void exit_park(struct m *mp);
-
 void rt_exitsyscall(void)
 {
 	struct m *mp = getm();
@@ -1697,8 +1695,6 @@ static void quiesce(void)
 		usleep(100);
 	}
 }
-
-void rt_print_stats(FILE *f);
 
 int rt_main(rt_func fn, void *arg)
 {

@@ -328,6 +328,10 @@ void rt_gotrampoline(void);
 /* rt_goentry runs a new goroutine's function; called by rt_gotrampoline. */
 _Noreturn void rt_goentry(struct g *gp);
 
+/* rt_print_stats prints librt's probe counts (probes.c); RT_STATS=1. */
+#include <stdio.h>
+void rt_print_stats(FILE *f);
+
 /* --- stop-the-world and GC roots (proc.c) ------------------------------ */
 
 /*
