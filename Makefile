@@ -3,7 +3,9 @@
 #   make            librt, BPF objects + skeletons, rttrace, demo, tests, benches
 #   make deps       install missing Debian packages (idempotent; every target needs it)
 #   make test       unit tests (plain and ASan) + root integration tests
-#   make bench      scheduler, memory, channel and timer benchmarks, librt beside Go
+#   make bench      scheduler, memory, channel and timer benchmarks, librt beside Go,
+#                   then the seed's exercises (make bench-go)
+#   make bench-go   the seed's exercises, before/after in librt beside Go (rtwork)
 #   make run        build and trace the bundled demo (as root)
 #   make vmlinux    regenerate the committed vmlinux.h from this kernel's BTF
 #   make format     clang-format every C file in place
@@ -77,9 +79,19 @@ USER_C   := $(wildcard user/*.c)
 USER_OBJ := $(USER_C:%.c=$(OUT)/%.o)
 RTTRACE  := $(OUT)/rttrace
 
-# workloads/*.c: each is a program linked with librt (demo, benches).
-WL_C     := $(wildcard workloads/*.c)
+# workloads/*.c: each is a program linked with librt (demo, benches), except
+# the exercises (workloads/exNN_*.c), which rtwork and the tests link.
+EX_C     := $(wildcard workloads/ex[0-9][0-9]_*.c)
+EX_OBJ   := $(EX_C:%.c=$(OUT)/%.o)
+EX_AOBJ  := $(EX_C:%.c=$(OUT)/asan/%.o)
+WL_C     := $(filter-out $(EX_C) workloads/rtwork.c workloads/rtwork_lib.c,$(wildcard workloads/*.c))
 WL_BIN   := $(WL_C:workloads/%.c=$(OUT)/%)
+RTWORK   := $(OUT)/rtwork
+# rtwork_lib.c: rtwork's parser, reports and ex_alloc_reader, which the
+# exercise tests link too.
+RWLIB_OBJ  := $(OUT)/workloads/rtwork_lib.o
+RWLIB_AOBJ := $(OUT)/asan/workloads/rtwork_lib.o
+WL_H     := $(wildcard workloads/*.h)
 
 # tests/test_*.c: libcheck suites linked with librt (plain and ASan).
 # tests/progs/*.c: programs linked with librt that integration tests trace.
@@ -95,8 +107,8 @@ TEST_H   := $(wildcard tests/*.h)
 
 DEPS_STAMP := $(OUT)/.deps-ok
 
-.PHONY: all deps test unit-test asan-test integration-test bench run vmlinux format clean
-all: $(LIBRT) $(LIBRT_A) $(BPF_SKEL) $(RTTRACE) $(WL_BIN) $(UT_BIN) $(UT_ABIN) $(PROG_BIN) $(IT_BIN)
+.PHONY: all deps test unit-test asan-test integration-test bench bench-go run vmlinux format clean
+all: $(LIBRT) $(LIBRT_A) $(BPF_SKEL) $(RTTRACE) $(WL_BIN) $(RTWORK) $(UT_BIN) $(UT_ABIN) $(PROG_BIN) $(IT_BIN)
 
 # ---- dependencies ------------------------------------------------------------
 # scripts/deps.sh installs only what is missing; the stamp is refreshed when
@@ -161,21 +173,46 @@ $(RTTRACE): $(USER_OBJ)
 	$(Q)$(CC) $(BASEFLAGS) $^ -o $@ $(LIBBPF_LIBS) $(DW_LIBS) -lm
 
 # ---- workloads, tests --------------------------------------------------------
-$(OUT)/%: workloads/%.c $(wildcard workloads/*.h) $(LIBRT)
+# Everything linked with librt needs libdw: tracebacks (traceback.c) name
+# functions and file:line from the program's own debug information.
+RT_LIBS  := -pthread -lm $(DW_LIBS)
+
+$(OUT)/%: workloads/%.c $(WL_H) $(LIBRT)
 	$(call msg,CC,$@)
-	$(Q)mkdir -p $(@D) && $(CC) $(RTFLAGS) -Iworkloads $< -o $@ $(LIBRT) -pthread -lm
+	$(Q)mkdir -p $(@D) && $(CC) $(RTFLAGS) -Iworkloads $< -o $@ $(LIBRT) $(RT_LIBS)
+
+$(EX_OBJ) $(RWLIB_OBJ): $(OUT)/workloads/%.o: workloads/%.c $(WL_H) $(RT_H) | $(DEPS_STAMP)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(RTFLAGS) -Iworkloads -c $< -o $@
+
+$(EX_AOBJ) $(RWLIB_AOBJ): $(OUT)/asan/workloads/%.o: workloads/%.c $(WL_H) $(RT_H) | $(DEPS_STAMP)
+	$(call msg,CC-ASAN,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(RTFLAGS) $(ASANFLAGS) -Iworkloads -c $< -o $@
+
+$(RTWORK): workloads/rtwork.c $(EX_OBJ) $(RWLIB_OBJ) $(WL_H) $(LIBRT)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(RTFLAGS) -Iworkloads $< $(EX_OBJ) $(RWLIB_OBJ) -o $@ $(LIBRT) $(RT_LIBS)
+
+# tests/test_ex*.c: the exercises' tests, linked with every exercise.
+$(OUT)/tests/test_ex%: tests/test_ex%.c $(TEST_H) $(EX_OBJ) $(RWLIB_OBJ) $(WL_H) $(LIBRT)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(RTFLAGS) $(CHECK_CFLAGS) -Itests -Iworkloads $< $(EX_OBJ) $(RWLIB_OBJ) -o $@ $(LIBRT) $(CHECK_LIBS) $(RT_LIBS)
+
+$(OUT)/asan/tests/test_ex%: tests/test_ex%.c $(TEST_H) $(EX_AOBJ) $(RWLIB_AOBJ) $(WL_H) $(LIBRT_A)
+	$(call msg,CC-ASAN,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(RTFLAGS) $(ASANFLAGS) $(CHECK_CFLAGS) -Itests -Iworkloads $< $(EX_AOBJ) $(RWLIB_AOBJ) -o $@ $(LIBRT_A) $(CHECK_LIBS) $(RT_LIBS)
 
 $(OUT)/tests/progs/%: tests/progs/%.c $(TEST_H) $(LIBRT)
 	$(call msg,CC,$@)
-	$(Q)mkdir -p $(@D) && $(CC) $(RTFLAGS) $< -o $@ $(LIBRT) -pthread -lm
+	$(Q)mkdir -p $(@D) && $(CC) $(RTFLAGS) $< -o $@ $(LIBRT) $(RT_LIBS)
 
 $(OUT)/tests/%: tests/%.c $(TEST_H) $(LIBRT)
 	$(call msg,CC,$@)
-	$(Q)mkdir -p $(@D) && $(CC) $(RTFLAGS) $(CHECK_CFLAGS) -Itests $< -o $@ $(LIBRT) $(CHECK_LIBS) -pthread -lm
+	$(Q)mkdir -p $(@D) && $(CC) $(RTFLAGS) $(CHECK_CFLAGS) -Itests $< -o $@ $(LIBRT) $(CHECK_LIBS) $(RT_LIBS)
 
 $(OUT)/asan/tests/%: tests/%.c $(TEST_H) $(LIBRT_A)
 	$(call msg,CC-ASAN,$@)
-	$(Q)mkdir -p $(@D) && $(CC) $(RTFLAGS) $(ASANFLAGS) $(CHECK_CFLAGS) -Itests $< -o $@ $(LIBRT_A) $(CHECK_LIBS) -pthread -lm
+	$(Q)mkdir -p $(@D) && $(CC) $(RTFLAGS) $(ASANFLAGS) $(CHECK_CFLAGS) -Itests $< -o $@ $(LIBRT_A) $(CHECK_LIBS) $(RT_LIBS)
 
 $(OUT)/tests/integration/%: tests/integration/%.c $(TEST_H) runtime/probes.h | $(DEPS_STAMP)
 	$(call msg,CC,$@)
@@ -185,8 +222,14 @@ $(OUT)/tests/integration/%: tests/integration/%.c $(TEST_H) runtime/probes.h | $
 test: all
 	$(Q)scripts/run-tests.sh $(OUT)
 
+# bench: the microbenchmarks, then the exercises (scripts/bench-ex.sh).
 bench: all
 	$(Q)scripts/bench.sh $(OUT)
+	$(Q)scripts/bench-ex.sh $(OUT)
+
+# bench-go: the exercises in librt and in Go, one table of both ratios.
+bench-go: $(RTWORK)
+	$(Q)scripts/bench-ex.sh $(OUT)
 
 run: all
 	$(Q)scripts/require-root.sh "make run"
@@ -198,7 +241,7 @@ vmlinux: | $(DEPS_STAMP)
 
 format:
 	$(Q)clang-format -i $(RT_C) $(RT_H) $(BPF_SRC) $(BPF_H) $(USER_C) $(wildcard user/*.h) \
-		$(WL_C) $(wildcard workloads/*.h) $(UT_C) $(TEST_H) $(PROG_C) $(IT_C)
+		$(WL_C) $(EX_C) workloads/rtwork.c workloads/rtwork_lib.c $(wildcard workloads/*.h) $(UT_C) $(TEST_H) $(PROG_C) $(IT_C)
 
 clean:
 	$(Q)rm -rf $(OUT)

@@ -69,28 +69,15 @@
  */
 
 /*
- * chanpanic mirrors an unrecovered panic(plainError(msg)): Go's message,
- * the goroutine, and the call site — the symbol if the executable exports
- * one, else the object and offset for addr2line. Exits with status 2.
+ * chanpanic mirrors panic(plainError(msg)): a runtime.Error with no
+ * "runtime error: " prefix, recoverable like any panic (panic.c). The
+ * caller has released every channel lock, as Go unlocks c.lock before
+ * panicking. callerpc is unused since the traceback names the call site.
  */
 _Noreturn void chanpanic(const char *msg, void *callerpc)
 {
-	Dl_info info;
-	fprintf(stderr, "panic: %s\n\ngoroutine %" PRIu64 " [running]:\n", msg,
-		curgoid());
-	if (callerpc != NULL && dladdr(callerpc, &info) != 0) {
-		if (info.dli_sname != NULL)
-			fprintf(stderr, "\t%s+0x%tx\n", info.dli_sname,
-				(char *)callerpc - (char *)info.dli_saddr);
-		fprintf(stderr, "\t%s+0x%tx (pc %p)\n",
-			info.dli_fname != NULL ? info.dli_fname : "?",
-			(char *)callerpc - (char *)info.dli_fbase, callerpc);
-	} else {
-		fprintf(stderr, "\tpc %p\n", callerpc);
-	}
-	fflush(stdout);
-	fflush(stderr);
-	_exit(2);
+	(void)callerpc;
+	panic_plainerror(msg);
 }
 
 /* ---- sudog cache (mirrors acquireSudog/releaseSudog in proc.go) ----------

@@ -126,8 +126,8 @@ void chan_send_direct(struct hchan *c, struct sudog *sg, const void *ep,
 bool chan_recv_direct(struct hchan *c, struct sudog *sg, void *ep,
 		      void (*unlockf)(void *), void *arg);
 
-/* chanpanic prints msg as an unrecovered Go panic would, naming the call
- * site callerpc, and exits with status 2. */
+/* chanpanic panics with plainError(msg) (panic.c); no channel lock may be
+ * held. callerpc is kept for callers and unused. */
 _Noreturn void chanpanic(const char *msg, void *callerpc);
 
 /*

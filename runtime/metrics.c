@@ -102,6 +102,10 @@ static void m_class_total(struct rt_metric_sample *s)
 	s->value.u64 = LOAD(memstats.heap_sys) + LOAD(memstats.other_sys) +
 		       stack_inuse_bytes();
 }
+static void m_class_stacks(struct rt_metric_sample *s)
+{
+	s->value.u64 = stack_inuse_bytes();
+}
 static void m_goroutines(struct rt_metric_sample *s)
 {
 	uint64_t created = rt_probe_count("newproc");
@@ -142,6 +146,7 @@ static const struct metric metrics[] = {
     {"/memory/classes/heap/free:bytes", RT_METRIC_UINT64, m_class_free},
     {"/memory/classes/heap/objects:bytes", RT_METRIC_UINT64, m_class_objects},
     {"/memory/classes/heap/released:bytes", RT_METRIC_UINT64, m_class_released},
+    {"/memory/classes/heap/stacks:bytes", RT_METRIC_UINT64, m_class_stacks},
     {"/memory/classes/heap/unused:bytes", RT_METRIC_UINT64, m_class_unused},
     {"/memory/classes/metadata/other:bytes", RT_METRIC_UINT64,
      m_class_metadata},
@@ -169,6 +174,7 @@ static const char *const metric_names[NMETRICS + 1] = {
     "/memory/classes/heap/free:bytes",
     "/memory/classes/heap/objects:bytes",
     "/memory/classes/heap/released:bytes",
+    "/memory/classes/heap/stacks:bytes",
     "/memory/classes/heap/unused:bytes",
     "/memory/classes/metadata/other:bytes",
     "/memory/classes/total:bytes",

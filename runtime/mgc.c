@@ -97,6 +97,7 @@ static void gc_cycle(enum rt_gc_reason reason)
 	finishsweep_m();
 	if (rt_poolcleanup_hook != NULL)
 		rt_poolcleanup_hook();
+	clear_deferpools();
 	flushallmcaches();
 	RT_PROBE3(gc_start, cycle, reason, atomic_load(&memstats.heap_live));
 	start_the_world();

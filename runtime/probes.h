@@ -62,7 +62,12 @@
 	X(addtimer, 3, "when heaplen p")                                 \
 	X(deltimer, 3, "when heaplen p")                                 \
 	X(modtimer, 3, "when heaplen p")                                 \
-	X(runtimer, 3, "lateness_ns heaplen p")
+	X(runtimer, 3, "lateness_ns heaplen p")                          \
+	X(deferproc, 2, "goid kind(0=pooled,1=allocated,2=open-coded)")  \
+	X(deferreturn, 2, "goid calls_run")                              \
+	X(gopanic, 2, "goid runtime_error(0/1)")                         \
+	X(gorecover, 1, "goid")                                          \
+	X(gcount, 1, "result")
 
 enum rt_probe_id {
 #define RT_PROBE_ENUM(name, nargs, doc) RT_PROBE_ID_##name,

@@ -1193,6 +1193,7 @@ static void gfput(struct p *pp, struct g *gp)
 			stackfree(g1);
 			g1->schedlink = sched.gfree_nostack;
 			sched.gfree_nostack = g1;
+			sched.ngfreenostack++;
 		} else {
 			g1->schedlink = sched.gfree_stack;
 			sched.gfree_stack = g1;
@@ -1216,6 +1217,7 @@ static struct g *gfget(struct p *pp)
 				sched.ngfree--;
 			} else if ((g1 = sched.gfree_nostack) != NULL) {
 				sched.gfree_nostack = g1->schedlink;
+				sched.ngfreenostack--;
 			} else {
 				break;
 			}
@@ -1278,6 +1280,9 @@ static struct g *newproc1(rt_func fn, void *arg, struct g *callergp,
 	newg->param = NULL;
 	newg->issystem = false;
 	newg->syscallsp = 0;
+	newg->syscallbp = 0;
+	newg->syscallpc = 0;
+	newg->gopc = 0;
 	atomic_store(&newg->preempt, false);
 	gostartcall(newg);
 	newg->goid = newgoid(pp);
@@ -1293,6 +1298,7 @@ uint64_t rt_go(rt_func fn, void *arg)
 	struct m *mp = getm();
 	mp->locks++;
 	struct g *newg = newproc1(fn, arg, mp->curg, mp->p);
+	newg->gopc = (uintptr_t)__builtin_return_address(0);
 	uint64_t goid = newg->goid;
 	runqput(mp->p, newg, true);
 	if (atomic_load(&mainstarted))
@@ -1308,6 +1314,8 @@ static struct g *goexit0(struct m *mp, struct g *gp)
 {
 	bool locked = gp->lockedm != NULL;
 	bool ismain = gp == maing;
+	if (gp->issystem)
+		atomic_fetch_sub(&sched.ngsys, 1); /* as gdestroy */
 	casgstatus(gp, G_RUNNING, G_DEAD);
 	gp->fn = NULL;
 	gp->arg = NULL;
@@ -1342,6 +1350,8 @@ _Noreturn void rt_goentry(struct g *gp)
 	fiber_entered(gp);
 	gp->fn(gp->arg);
 	struct g *self = getg();
+	if (self->_defer != NULL)
+		goexit_defers_throw(self);
 	RT_PROBE1(goend, self->goid);
 	mcall(goexit0);
 	throw("goexit0 returned");
@@ -1393,6 +1403,10 @@ void rt_entersyscall(void)
 	 * the kernel, as Go's entersyscall saves sp. */
 	__builtin_unwind_init();
 	gp->syscallsp = (uintptr_t)__builtin_frame_address(0) - 128;
+	/* The caller's frame and pc, where a traceback of gp starts while
+	 * it is in the kernel (traceback.c), as Go's syscallpc/syscallbp. */
+	gp->syscallbp = *(uintptr_t *)__builtin_frame_address(0);
+	gp->syscallpc = (uintptr_t)__builtin_return_address(0);
 	RT_PROBE2(entersyscall, gp->goid, pp->id);
 	casgstatus(gp, G_RUNNING, G_SYSCALL);
 	__atomic_store_n(&pp->m, NULL, __ATOMIC_RELEASE);
@@ -1529,6 +1543,11 @@ static uint32_t retake(int64_t now)
 				0 &&
 			    pd->syscallwhen + 10000000 > now)
 				continue;
+			/* As Go's retake: count one more M running before
+			 * the CAS, or the M we retake from can exit the
+			 * syscall, find no P, go idle and report a deadlock
+			 * (checkdead) before handoffp starts an M. */
+			incidlelocked(-1);
 			uint32_t expect = P_SYSCALL;
 			if (atomic_compare_exchange_strong(&pp->status, &expect,
 							   P_IDLE)) {
@@ -1538,6 +1557,7 @@ static uint32_t retake(int64_t now)
 						 1);
 				handoffp(pp);
 			}
+			incidlelocked(1);
 		}
 	}
 	return n;
@@ -1942,6 +1962,8 @@ void for_each_stack_root(rt_root_fn fn, void *arg)
 		fn(sp, gp->stack_hi, arg);
 		fn((uintptr_t)&gp->fn, (uintptr_t)(&gp->arg + 1), arg);
 		fn((uintptr_t)&gp->param, (uintptr_t)(&gp->param + 1), arg);
+		/* deferred calls (GC heap records) and running panics */
+		fn((uintptr_t)&gp->_defer, (uintptr_t)(&gp->_panic + 1), arg);
 	}
 	unlock(&allgs.lock);
 	for (struct m *mp = atomic_load(&allm); mp != NULL; mp = mp->alllink) {
@@ -1957,7 +1979,9 @@ struct g *rt_go_system(rt_func fn, void *arg)
 	struct m *mp = getm();
 	mp->locks++;
 	struct g *newg = newproc1(fn, arg, mp->curg, mp->p);
+	newg->gopc = (uintptr_t)__builtin_return_address(0);
 	newg->issystem = true;
+	atomic_fetch_add(&sched.ngsys, 1); /* as newproc1's ngsys.Add(1) */
 	runqput(mp->p, newg, true);
 	if (atomic_load(&mainstarted))
 		wakep();
@@ -1967,6 +1991,52 @@ struct g *rt_go_system(rt_func fn, void *arg)
 
 /* ---- introspection
  * ------------------------------------------------------------ */
+
+/*
+ * gcount mirrors gcount in proc.go: len(allgs) minus the free Gs (global
+ * lists and every P's cache) minus the system goroutines. O(GOMAXPROCS);
+ * it never walks allgs. The per-P counts are read racily, as Go reads
+ * them, so under churn the result is approximate; when nothing is
+ * starting or exiting it is exact. A G between allgadd and its first run
+ * counts as live, as in Go.
+ */
+static int32_t gcount(void)
+{
+	int64_t n = (int64_t)__atomic_load_n(&allgs.n, __ATOMIC_RELAXED);
+	n -= __atomic_load_n(&sched.ngfree, __ATOMIC_RELAXED);
+	n -= __atomic_load_n(&sched.ngfreenostack, __ATOMIC_RELAXED);
+	n -= atomic_load_explicit(&sched.ngsys, memory_order_relaxed);
+	for (int32_t i = 0; i < gomaxprocs; i++)
+		n -= __atomic_load_n(&allp[i]->gfreecnt, __ATOMIC_RELAXED);
+	/* All these variables can be changed concurrently, so the result
+	 * can be inconsistent. But at least the current goroutine is
+	 * running. */
+	if (n < 1)
+		n = 1;
+	return (int32_t)n;
+}
+
+int rt_num_goroutine(void)
+{
+	int32_t n = gcount();
+	RT_PROBE1(gcount, n);
+	return n;
+}
+
+size_t rt_allglen(void)
+{
+	return __atomic_load_n(&allgs.n, __ATOMIC_RELAXED);
+}
+
+/* forEachG calls fn for every G ever created, under allgs.lock; mirrors
+ * forEachG. fn must not create goroutines. */
+void forEachG(void (*fn)(struct g *gp, void *arg), void *arg)
+{
+	lock(&allgs.lock);
+	for (size_t i = 0; i < allgs.n; i++)
+		fn(allgs.gs[i], arg);
+	unlock(&allgs.lock);
+}
 
 rt_g *rt_getg(void)
 {

@@ -409,6 +409,161 @@ void rt_ticker_stop(rt_ticker *t);
 void rt_ticker_reset(rt_ticker *t, int64_t period);
 /* rt_sleep parks the goroutine for d ("sleep"); mirrors timeSleep. */
 void rt_sleep(int64_t d);
+/* rt_timer_heap_len is the number of timers in every P's heap (the sum of
+ * their ntimers), read without the locks: a snapshot, for tools and tests. */
+size_t rt_timer_heap_len(void);
+
+/* ---- defer, panic, recover (panic.c) -------------------------------- */
+
+/*
+ * A panic's value: Go's `any`, reduced to what C code panics with — a
+ * message, an optional payload, and whether librt raised it (a
+ * runtime.Error: send on closed channel, close of nil channel, …).
+ */
+typedef struct rt_panic_value {
+	const char *msg;    /* printed after "panic: "; NULL: no panic */
+	void *data;	    /* the caller's payload; NULL for librt's own */
+	bool runtime_error; /* raised by librt, as Go's runtime.Error */
+} rt_panic_value;
+
+/*
+ * struct rt_defer is Go's _defer: one deferred call, linked off the
+ * goroutine (newest first). Its fields are librt's; code only declares one
+ * through RT_DEFER_OPEN.
+ */
+struct rt_defer {
+	rt_func fn;	       /* deferred call; NULL once it has run */
+	void *arg;	       /* */
+	void *fp;	       /* frame of the function that deferred it */
+	struct rt_defer *link; /* next older defer of the goroutine */
+	void *jb[5];  /* __builtin_setjmp buffer: the frame's landing pad */
+	bool heap;    /* from the pool or the GC heap (rt_defer) */
+	bool started; /* its call has begun (deferreturn or panic) */
+	void *panic;  /* the panic running it, if any */
+};
+
+/*
+ * rt_defer(fn, arg) defers fn(arg) to the exit of the calling function;
+ * mirrors deferproc. The record comes from the per-P pool, else the GC
+ * heap, as newdefer's. Like the call Go's compiler emits, it evaluates to 0
+ * when the record is made, and to 1 a second time if a panic is recovered
+ * by a call this frame deferred: the function must then go straight to its
+ * rt_deferreturn() and return. RT_DEFER and RT_DEFERRETURN spell that:
+ *
+ *	int f(rt_mutex *mu) {
+ *		int r = 0;
+ *		rt_mutex_lock(mu);
+ *		RT_DEFER(unlock, mu);
+ *		r = work();
+ *		RT_DEFERRETURN();
+ *		return r;
+ *	}
+ */
+struct rt_defer *rt_deferproc(rt_func fn, void *arg, void *fp);
+#define rt_defer(fn, arg) \
+	__builtin_setjmp( \
+	    rt_deferproc((fn), (arg), __builtin_frame_address(0))->jb)
+/* rt_deferreturn runs the calling frame's deferred calls, newest first;
+ * mirrors deferreturn. */
+void rt_deferreturn_frame(void *fp);
+#define rt_deferreturn() rt_deferreturn_frame(__builtin_frame_address(0))
+#define RT_DEFER(fn, arg)                     \
+	do {                                  \
+		if (rt_defer((fn), (arg)))    \
+			goto rt_deferreturn_; \
+	} while (0)
+#define RT_DEFERRETURN() \
+	rt_deferreturn_: \
+	rt_deferreturn()
+
+/*
+ * RT_DEFER_OPEN(fn, arg) is the open-coded form, for a defer at function
+ * scope and not in a loop (where Go open-codes): the record lives in the
+ * frame, no pool, no allocation, and the call is made directly when the
+ * scope exits (__attribute__((cleanup))). Go finds open-coded defers at
+ * panic time through funcdata; C has none, so the record is linked to the
+ * goroutine (as Go 1.13's deferprocStack) and a panic runs it like any
+ * other. Use it at function scope: it runs when its block exits.
+ *
+ * An open-coded record has no landing pad: a panic that its call recovers
+ * resumes the frame at one of the frame's rt_defer records (still pending,
+ * or already run by this panic); in a frame with only RT_DEFER_OPEN,
+ * rt_recover is a fatal error. Defer recovering calls with RT_DEFER. In a
+ * function that uses both, write every RT_DEFER_OPEN before the first
+ * RT_DEFER: RT_DEFER's jump to RT_DEFERRETURN must not skip an open
+ * record's initialization (clang rejects it; gcc would run the cleanup
+ * on garbage).
+ */
+void rt_deferprocstack(struct rt_defer *d);
+void rt_deferreturn_open(struct rt_defer *d);
+#define RT_DEFER_CAT2_(a, b) a##b
+#define RT_DEFER_CAT_(a, b)  RT_DEFER_CAT2_(a, b)
+#define RT_DEFER_OPEN(fn_, arg_)                                               \
+	struct rt_defer RT_DEFER_CAT_(rt_opendefer_, __LINE__)                 \
+	    __attribute__((cleanup(rt_deferreturn_open))) = {                  \
+		.fn = (fn_), .arg = (arg_), .fp = __builtin_frame_address(0)}; \
+	rt_deferprocstack(&RT_DEFER_CAT_(rt_opendefer_, __LINE__))
+
+/*
+ * rt_panic starts panicking with msg: the goroutine's deferred calls run,
+ * newest first, each marked started; if one calls rt_recover() the panic
+ * stops and the function that deferred it returns normally (through its
+ * RT_DEFERRETURN). A panic that no deferred call recovers prints "panic: "
+ * and the value, then every goroutine's stack, and exits with status 2.
+ * Mirrors gopanic. rt_panicf formats the message into the GC heap.
+ */
+_Noreturn void rt_panic(const char *msg);
+_Noreturn void rt_panicv(rt_panic_value v);
+_Noreturn void rt_panicf(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+/* rt_panic_runtime_error raises a runtime.Error (runtime_error = true)
+ * whose message is "runtime error: " + msg, as Go's errorString. (librt's
+ * channel errors are Go's plainError: runtime errors without the prefix.)
+ * rt_panicv with msg == NULL panics with Go 1.21's PanicNilError. */
+_Noreturn void rt_panic_runtime_error(const char *msg);
+
+/*
+ * rt_recover stops a panic and returns its value, when called directly by
+ * a deferred call that the panic is running; anywhere else (not deferred,
+ * called from a function the deferred call calls, no panic) it returns a
+ * value with msg == NULL. Mirrors gorecover, whose argp check is the frame
+ * check here.
+ */
+rt_panic_value rt_gorecover(void *fp);
+#define rt_recover() rt_gorecover(__builtin_frame_address(0))
+
+/* ---- introspection (proc.c, traceback.c) ----------------------------- */
+
+/*
+ * rt_num_goroutine is runtime.NumGoroutine: live goroutines, runtime ones
+ * excepted. Mirrors gcount: len(allgs) minus the free lists' lengths and
+ * the system goroutines, O(GOMAXPROCS); it never walks allgs.
+ */
+int rt_num_goroutine(void);
+
+/*
+ * rt_allglen is len(allgs): every goroutine ever created, live or dead
+ * (dead ones wait on free lists for reuse; allgs never shrinks). A racy
+ * read, no lock. For the NumGoroutine exercise (ex12): it shows what a
+ * walk of allgs would have to cover.
+ */
+size_t rt_allglen(void);
+
+/*
+ * rt_stack is runtime.Stack: writes the calling goroutine's stack, and with
+ * all, stopping the world, every other goroutine's, into buf in Go's
+ * format ("goroutine 7 [chan receive]:", then for each frame the function
+ * and, on the next line, file:line where debug information exists, and
+ * +0xOFFSET); returns the bytes written (truncated at len, as Go's).
+ */
+size_t rt_stack(char *buf, size_t len, bool all);
+
+/*
+ * rt_callers is runtime.Callers: the return PCs of the calling goroutine's
+ * stack, skip frames skipped (0 is rt_callers itself, 1 its caller), at
+ * most n; returns how many. No symbolization, no stop.
+ */
+int rt_callers(int skip, uintptr_t *pcs, int n);
 
 /* Counters librt keeps about itself (for tests and RT_STATS). */
 struct rt_sched_stats {

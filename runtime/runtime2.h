@@ -113,7 +113,12 @@ struct g {
 	void *param;		       /* passed by the waker (sudog etc.) */
 	bool issystem;		       /* runtime-internal goroutine */
 	uintptr_t syscallsp;	       /* sp at entersyscall, for the GC */
+	uintptr_t syscallbp;	       /* rbp and return pc at entersyscall, */
+	uintptr_t syscallpc;	       /* for tracebacks (traceback.c) */
+	uintptr_t gopc;		       /* pc of the rt_go that created it */
 	void *asan_fake_stack;	       /* ASan fiber bookkeeping */
+	struct rt_defer *_defer;       /* innermost deferred call (panic.c) */
+	struct _panic *_panic;	       /* innermost running panic (panic.c) */
 };
 
 /*
@@ -216,6 +221,9 @@ struct p {
 	int32_t ntimers;	    /* */
 	int32_t timerscap;	    /* */
 	_Atomic int64_t timer0when; /* when of timers[0], 0 if none */
+	/* free _defer records (panic.c), as p.deferpool; emptied at each GC */
+	struct rt_defer *deferpool[32];
+	int32_t ndeferpool;
 };
 
 /* --- the scheduler's global state; mirrors schedt --------------------- */
@@ -241,7 +249,9 @@ struct schedt {
 	rt_lock gflock;		    /* protects the global free G lists */
 	struct g *gfree_stack;	    /* free Gs with a stack */
 	struct g *gfree_nostack;    /* free Gs whose stack was released */
-	int32_t ngfree;		    /* */
+	int32_t ngfree;		    /* length of gfree_stack */
+	int32_t ngfreenostack;	    /* length of gfree_nostack */
+	_Atomic int32_t ngsys;	    /* live system Gs (rt_go_system) */
 	_Atomic bool gcwaiting;	    /* stop-the-world in progress */
 	int32_t stopwait;	    /* Ps still to stop */
 	rt_note stopnote;	    /* the stopper sleeps here */
@@ -356,11 +366,16 @@ void systemstack(void (*fn)(void *arg), void *arg);
  * point into the GC heap: each live goroutine's stack from its saved sp
  * (or its sp at entersyscall) to its top — callee-saved registers are
  * pushed there by every switch, all registers by an async preemption —,
- * each goroutine's fn/arg/param fields, and each stopped M's g0 stack.
+ * each goroutine's fn/arg/param and _defer/_panic fields, and each stopped
+ * M's g0 stack.
  * The world must be stopped and the caller must be on g0 (systemstack).
  */
 typedef void (*rt_root_fn)(uintptr_t lo, uintptr_t hi, void *arg);
 void for_each_stack_root(rt_root_fn fn, void *arg);
+
+/* forEachG calls fn(gp, arg) for every G in allgs, under its lock;
+ * mirrors forEachG. fn must not start goroutines. */
+void forEachG(void (*fn)(struct g *gp, void *arg), void *arg);
 
 /* rt_go_system starts a runtime goroutine (finalizer, sweeper) that the
  * deadlock detector does not count; callable from a goroutine. */
@@ -372,6 +387,20 @@ uint64_t stack_inuse_bytes(void);
 /* gc_stw_hooks: run with the world stopped at the start of each cycle,
  * e.g. pool cleanup (set by pool.c). */
 extern void (*rt_poolcleanup_hook)(void);
+
+/* clear_deferpools empties the _defer pools (panic.c); mgc.c calls it with
+ * the world stopped, next to the pool hook, as clearpools. */
+void clear_deferpools(void);
+
+/* --- panics (panic.c) ---------------------------------------------------- */
+
+/* panic_plainerror panics with a runtime.Error whose text is msg, with no
+ * "runtime error: " prefix: Go's plainError (channel misuse). */
+_Noreturn void panic_plainerror(const char *msg);
+
+/* goexit_defers_throw: gp returned from its entry function with deferred
+ * calls still linked (rt_defer without RT_DEFERRETURN); fatal. */
+_Noreturn void goexit_defers_throw(struct g *gp);
 
 /* --- preemption (preempt.c) --------------------------------------------- */
 

@@ -14,9 +14,9 @@
  * arrivals queue at the tail without trying. The last waiter, or one that
  * waited less than 1 ms, switches back to normal mode.
  *
- * Misuse is fatal, as in Go: an unlock of an unlocked mutex, a negative
- * WaitGroup counter. (librt has no panic machinery yet; these print Go's
- * message and exit with status 2 like an unrecovered panic.)
+ * Misuse fails as in Go: an unlock of an unlocked mutex is a fatal error
+ * (status 2, not recoverable); a negative WaitGroup counter panics
+ * (panic.c) with sync's string, which a deferred call may recover.
  */
 #include <stdio.h>
 #include <unistd.h>
@@ -38,11 +38,11 @@ static _Noreturn void sync_fatal(const char *msg)
 	_exit(2);
 }
 
+/* sync_panic mirrors sync's panic("sync: ..."): a plain string value,
+ * not a runtime.Error, recoverable (panic.c). */
 static _Noreturn void sync_panic(const char *msg)
 {
-	fprintf(stderr, "panic: %s\n", msg);
-	fflush(stderr);
-	_exit(2);
+	rt_panic(msg);
 }
 
 static bool cas32(int32_t *addr, int32_t old, int32_t new)

@@ -323,6 +323,17 @@ int64_t timesleepuntil(void)
 	return next;
 }
 
+/* rt_timer_heap_len sums every P's ntimers with racy loads: each P's count
+ * is exact under its lock, the sum is only a snapshot. */
+size_t rt_timer_heap_len(void)
+{
+	size_t n = 0;
+	for (int32_t i = 0; i < gomaxprocs; i++)
+		n += (size_t)__atomic_load_n(&allp[i]->ntimers,
+					     __ATOMIC_RELAXED);
+	return n;
+}
+
 bool timers_pending(void)
 {
 	return timesleepuntil() != 0;

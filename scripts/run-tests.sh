@@ -138,7 +138,8 @@ done
 
 if ((EUID == 0)); then
 	for t in "${integ[@]}"; do
-		run_suite "tests/integration/${t##*/}" "$t"
+		# the suites run rttrace and the traced programs from this OUT
+		run_suite "tests/integration/${t##*/}" "$t" "RTTRACE_BUILD=$out"
 	done
 else
 	for t in "${integ[@]}"; do

@@ -74,7 +74,14 @@ struct bench_b {
  * allocated (runtime.MemStats Mallocs/TotalAlloc in Go); the harness then
  * reports B/op and allocs/op as -benchmem does. Set it before bench_main.
  */
+#ifdef BENCH_ALLOC_READER
+/* A program split over several files names one reader for all of them. */
+void BENCH_ALLOC_READER(uint64_t *objects, uint64_t *bytes);
+static void (*const bench_alloc_reader)(uint64_t *objects,
+					uint64_t *bytes) = BENCH_ALLOC_READER;
+#else
 static void (*bench_alloc_reader)(uint64_t *objects, uint64_t *bytes);
+#endif
 
 typedef void (*bench_func)(struct bench_b *b);
 
@@ -225,6 +232,42 @@ struct bench_child {
 	int name_width;
 };
 
+/*
+ * bench_print_result prints b's result as one go-test line named full
+ * ("BenchmarkName-GOMAXPROCS", padded to width): N, ns/op, the extra
+ * metrics sorted by unit (b->extra is sorted in place), then B/op and
+ * allocs/op when an alloc reader is set. Mirrors BenchmarkResult.String
+ * and MemString.
+ */
+static inline void bench_print_result(const char *full, int width,
+				      struct bench_b *b)
+{
+	printf("%-*s\t%8" PRId64 "\t", width, full, b->n);
+	bench_pretty((double)b->duration / (double)b->n, "ns/op");
+	/* extra metrics sorted by unit, as BenchmarkResult.String */
+	for (int i = 1; i < b->nextra; i++) {
+		for (int j = i; j > 0 && strcmp(b->extra[j - 1].unit,
+						b->extra[j].unit) > 0;
+		     j--) {
+			struct bench_metric t = b->extra[j];
+			b->extra[j] = b->extra[j - 1];
+			b->extra[j - 1] = t;
+		}
+	}
+	for (int i = 0; i < b->nextra; i++) {
+		printf("\t");
+		bench_pretty(b->extra[i].value, b->extra[i].unit);
+	}
+	if (bench_alloc_reader != NULL) {
+		/* BenchmarkResult.MemString: integer division, as Go's */
+		printf("\t%8" PRId64 " B/op\t%8" PRId64 " allocs/op",
+		       (int64_t)b->net_bytes / b->n,
+		       (int64_t)b->net_allocs / b->n);
+	}
+	printf("\n");
+	fflush(stdout);
+}
+
 static inline void bench_child_main(void *arg)
 {
 	struct bench_child *c = arg;
@@ -234,29 +277,7 @@ static inline void bench_child_main(void *arg)
 	char full[256];
 	snprintf(full, sizeof(full), "Benchmark%s-%d", c->bm->name,
 		 rt_gomaxprocs());
-	printf("%-*s\t%8" PRId64 "\t", c->name_width, full, b.n);
-	bench_pretty((double)b.duration / (double)b.n, "ns/op");
-	/* extra metrics sorted by unit, as BenchmarkResult.String */
-	for (int i = 1; i < b.nextra; i++) {
-		for (int j = i;
-		     j > 0 && strcmp(b.extra[j - 1].unit, b.extra[j].unit) > 0;
-		     j--) {
-			struct bench_metric t = b.extra[j];
-			b.extra[j] = b.extra[j - 1];
-			b.extra[j - 1] = t;
-		}
-	}
-	for (int i = 0; i < b.nextra; i++) {
-		printf("\t");
-		bench_pretty(b.extra[i].value, b.extra[i].unit);
-	}
-	if (bench_alloc_reader != NULL) {
-		/* BenchmarkResult.MemString: integer division, as Go's */
-		printf("\t%8" PRId64 " B/op\t%8" PRId64 " allocs/op",
-		       (int64_t)b.net_bytes / b.n, (int64_t)b.net_allocs / b.n);
-	}
-	printf("\n");
-	fflush(stdout);
+	bench_print_result(full, c->name_width, &b);
 }
 
 /* bench_parse_duration parses Go-style "1s", "500ms", "1.5s", "2m", "100x". */
