@@ -221,9 +221,12 @@ void scanblock(uintptr_t lo, uintptr_t hi)
 	scanblock_w(&gcw, lo, hi);
 }
 
-/* putfull hands the oldest half of w's entries (at most WBUF_ENTRIES) to
- * other workers: in a depth-first drain the oldest are the roots of the
- * biggest unexplored subgraphs. Mirrors gcWork.balance. */
+/* putfull hands half of w's entries (at most WBUF_ENTRIES), from the top
+ * of its stack, to other workers. Mirrors gcWork.balance, which hands
+ * over a whole wbuf. Taking them from the top keeps this O(WBUF_ENTRIES):
+ * taking the oldest meant moving the rest of the stack down each time,
+ * quadratic when one large object (a 1M-pointer table) queued a million
+ * entries at once. */
 static void putfull(struct gcwork *w)
 {
 	size_t k = w->n / 2;
@@ -236,10 +239,9 @@ static void putfull(struct gcwork *w)
 	work_unlock();
 	if (b == NULL)
 		b = sysalloc_meta(sizeof(struct wbuf));
-	memcpy(b->e, w->buf, k * sizeof(struct gcentry));
-	b->n = k;
 	w->n -= k;
-	memmove(w->buf, w->buf + k, w->n * sizeof(struct gcentry));
+	memcpy(b->e, w->buf + w->n, k * sizeof(struct gcentry));
+	b->n = k;
 	work_lock();
 	b->next = work.full;
 	work.full = b;
