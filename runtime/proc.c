@@ -286,11 +286,28 @@ static void mpark(struct m *mp)
 
 static bool runqempty(struct p *pp);
 
+/*
+ * idlepmask has bit id set while allp[id] is on the idle list (sched.pidle);
+ * mirrors idlepMask (a pMask). A P's status says P_IDLE also while it is in
+ * transit — released by handoffp or startlockedm and waiting in some M's
+ * nextp until that M wakes — and such a P may hold work (the G that made
+ * handoffp start an M). Stealers must skip only the Ps on the idle list,
+ * which have none: Go's stealWork and checkRunqsNoP read this mask, never
+ * the status. Written under sched.lock, read without it.
+ */
+static _Atomic uint32_t idlepmask[(RT_MAX_PROCS + 31) / 32];
+
+static bool idlepmask_read(int32_t id)
+{
+	return (atomic_load(&idlepmask[id / 32]) & (1u << (id % 32))) != 0;
+}
+
 /* pidleput puts pp on the idle list. sched.lock must be held. */
 static void pidleput(struct p *pp)
 {
 	if (!runqempty(pp))
 		throw("pidleput: P has non-empty run queue");
+	atomic_fetch_or(&idlepmask[pp->id / 32], 1u << (pp->id % 32));
 	pp->link = sched.pidle;
 	sched.pidle = pp;
 	atomic_fetch_add(&sched.npidle, 1);
@@ -301,6 +318,8 @@ static struct p *pidleget(void)
 {
 	struct p *pp = sched.pidle;
 	if (pp != NULL) {
+		atomic_fetch_and(&idlepmask[pp->id / 32],
+				 ~(1u << (pp->id % 32)));
 		sched.pidle = pp->link;
 		atomic_fetch_sub(&sched.npidle, 1);
 	}
@@ -861,7 +880,11 @@ static struct g *stealwork(struct m *mp)
 				if (tg != NULL)
 					return tg;
 			}
-			if (atomic_load(&p2->status) == P_IDLE)
+			/* Don't bother to attempt to steal if p2 is idle —
+			 * on the idle list, not merely P_IDLE: a P in transit
+			 * to a waking M is P_IDLE too, and its runnext may
+			 * hold the very G the recheck in findrunnable saw. */
+			if (idlepmask_read(p2->id))
 				continue;
 			struct g *gp = runqsteal(pp, p2, stealnext);
 			if (gp != NULL) {
@@ -939,14 +962,17 @@ top:;
 	/* Dropping the spinning state must be followed by a re-check of all
 	 * run queues: work may have been submitted after we looked but
 	 * before we decremented nmspinning, and its submitter saw us
-	 * spinning and woke nobody. */
+	 * spinning and woke nobody. The run queues checked are those
+	 * stealwork can take from — Ps not on the idle list — as in
+	 * checkRunqsNoP: were they different sets, an M could find work
+	 * here that stealwork then skips, and go round forever. */
 	if (mp->spinning) {
 		mp->spinning = false;
 		if (atomic_fetch_sub(&sched.nmspinning, 1) - 1 < 0)
 			throw("findrunnable: negative nmspinning");
 		bool work = sched_runqsize() != 0;
 		for (int32_t i = 0; !work && i < gomaxprocs; i++)
-			work = !runqempty(allp[i]);
+			work = !idlepmask_read(i) && !runqempty(allp[i]);
 		if (work) {
 			lock(&sched.lock);
 			pp = pidleget();
