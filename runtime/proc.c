@@ -1200,7 +1200,24 @@ void goyield(void)
 /* ---- goroutine creation and exit -------------------------------------------
  */
 
-/* gfput puts a dead G on pp's free list; mirrors gfput. */
+/*
+ * gfput puts a dead G on pp's free list; mirrors gfput. The G keeps its
+ * stack: the next rt_go on this P (or, once the local list holds
+ * RT_GFREE_LOCAL_MAX Gs and half of them move to the global lists, on
+ * any P) reuses both, with the stack's pages still mapped and touched.
+ *
+ * The global list of Gs with stacks is unbounded, as Go's
+ * sched.gFree.stack is: Go frees in gfput only stacks of a non-standard
+ * size (grown ones; librt has a single size), and releases the others
+ * once per GC cycle, in markrootFreeGStacks. A cap here (librt kept at
+ * most 1024 with stacks) makes every burst of more goroutines than the
+ * cap pay, on each exit beyond it, an madvise(MADV_DONTNEED) — with a
+ * TLB shootdown across the CPUs the process runs on — and on each later
+ * reuse the page faults of first touch: in ex05 (10,000 goroutines per
+ * call) that was ~40 % of the CPU. The price of not capping is memory:
+ * a burst's stacks stay held (and counted in stack_inuse_bytes) until
+ * the next GC, as in Go.
+ */
 static void gfput(struct p *pp, struct g *gp)
 {
 	gp->schedlink = pp->gfree;
@@ -1208,28 +1225,38 @@ static void gfput(struct p *pp, struct g *gp)
 	pp->gfreecnt++;
 	if (pp->gfreecnt < RT_GFREE_LOCAL_MAX)
 		return;
-	lock(&sched.gflock);
+	/* Move half of the local list to the global lists, sorted by
+	 * whether each G still has its stack (gfget may have refilled
+	 * pp from gfree_nostack); link them outside the lock, as Go's
+	 * stackQ/noStackQ. */
+	struct gqueue stackq = {NULL, NULL}, nostackq = {NULL, NULL};
+	int32_t inc = 0;
 	while (pp->gfreecnt >= RT_GFREE_LOCAL_MAX / 2) {
 		struct g *g1 = pp->gfree;
 		pp->gfree = g1->schedlink;
 		pp->gfreecnt--;
-		if (sched.ngfree >= RT_GFREE_KEEP_STACK) {
-			/* enough free Gs keep a stack; release this one's
-			 * memory, as gfput frees non-standard stacks */
-			stackfree(g1);
-			g1->schedlink = sched.gfree_nostack;
-			sched.gfree_nostack = g1;
-			sched.ngfreenostack++;
-		} else {
-			g1->schedlink = sched.gfree_stack;
-			sched.gfree_stack = g1;
-			sched.ngfree++;
-		}
+		struct gqueue *q = g1->stack_lo != 0 ? &stackq : &nostackq;
+		g1->schedlink = q->head;
+		if (q->head == NULL)
+			q->tail = g1;
+		q->head = g1;
+		inc++;
 	}
+	lock(&sched.gflock);
+	if (stackq.head != NULL) {
+		stackq.tail->schedlink = sched.gfree_stack;
+		sched.gfree_stack = stackq.head;
+	}
+	if (nostackq.head != NULL) {
+		nostackq.tail->schedlink = sched.gfree_nostack;
+		sched.gfree_nostack = nostackq.head;
+	}
+	__atomic_store_n(&sched.ngfree, sched.ngfree + inc, __ATOMIC_RELAXED);
 	unlock(&sched.gflock);
 }
 
-/* gfget takes a free G, refilling from the global lists; mirrors gfget. */
+/* gfget takes a free G, refilling from the global lists (Gs with a stack
+ * first); mirrors gfget. */
 static struct g *gfget(struct p *pp)
 {
 	if (pp->gfree == NULL &&
@@ -1238,15 +1265,14 @@ static struct g *gfget(struct p *pp)
 		lock(&sched.gflock);
 		while (pp->gfreecnt < RT_GFREE_LOCAL_MAX / 2) {
 			struct g *g1 = sched.gfree_stack;
-			if (g1 != NULL) {
+			if (g1 != NULL)
 				sched.gfree_stack = g1->schedlink;
-				sched.ngfree--;
-			} else if ((g1 = sched.gfree_nostack) != NULL) {
+			else if ((g1 = sched.gfree_nostack) != NULL)
 				sched.gfree_nostack = g1->schedlink;
-				sched.ngfreenostack--;
-			} else {
+			else
 				break;
-			}
+			__atomic_store_n(&sched.ngfree, sched.ngfree - 1,
+					 __ATOMIC_RELAXED);
 			g1->schedlink = pp->gfree;
 			pp->gfree = g1;
 			pp->gfreecnt++;
@@ -1263,6 +1289,42 @@ static struct g *gfget(struct p *pp)
 	else
 		stack_unpoison(gp);
 	return gp;
+}
+
+/*
+ * markrootFreeGStacks releases the stacks of every G on the global
+ * with-stack free list and moves the Gs to the no-stack list; mirrors
+ * markrootFreeGStacks in runtime/mgcmark.go, which a GC cycle runs once.
+ * The Gs on the Ps' own free lists (at most RT_GFREE_LOCAL_MAX each)
+ * keep their stacks, as in Go.
+ *
+ * It needs no stop-the-world: only sched.gflock, held twice for O(1)
+ * work — to take the list and to put it back — and not while the stacks
+ * are released, so rt_go on other Ps goes on meanwhile (finding the
+ * with-stack list empty, it takes Gs from the no-stack list or makes new
+ * ones). Go runs it in a mark worker with the world running; mgc.c calls
+ * it between the cycle's two pauses, since releasing thousands of stacks
+ * costs an madvise each. sched.ngfree still counts the Gs while they are
+ * off both lists, so gcount does not see them as live.
+ */
+void markrootFreeGStacks(void)
+{
+	lock(&sched.gflock);
+	struct g *list = sched.gfree_stack;
+	sched.gfree_stack = NULL;
+	unlock(&sched.gflock);
+	if (list == NULL)
+		return;
+	struct g *tail = NULL;
+	for (struct g *gp = list; gp != NULL; gp = gp->schedlink) {
+		stackfree(gp);
+		tail = gp;
+	}
+	/* The Gs are already linked the right way: splice the whole list. */
+	lock(&sched.gflock);
+	tail->schedlink = sched.gfree_nostack;
+	sched.gfree_nostack = list;
+	unlock(&sched.gflock);
 }
 
 static struct g *malg(void)
@@ -2030,7 +2092,6 @@ static int32_t gcount(void)
 {
 	int64_t n = (int64_t)__atomic_load_n(&allgs.n, __ATOMIC_RELAXED);
 	n -= __atomic_load_n(&sched.ngfree, __ATOMIC_RELAXED);
-	n -= __atomic_load_n(&sched.ngfreenostack, __ATOMIC_RELAXED);
 	n -= atomic_load_explicit(&sched.ngsys, memory_order_relaxed);
 	for (int32_t i = 0; i < gomaxprocs; i++)
 		n -= __atomic_load_n(&allp[i]->gfreecnt, __ATOMIC_RELAXED);

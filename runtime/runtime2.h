@@ -53,7 +53,6 @@
 #define RT_SYSMON_MIN_US    20	     /* sysmon's shortest sleep */
 #define RT_SYSMON_MAX_US    10000    /* sysmon's longest sleep when active */
 #define RT_GFREE_LOCAL_MAX  64	     /* per-P free G cache, as gfput */
-#define RT_GFREE_KEEP_STACK 1024     /* global free Gs keeping a stack */
 
 /* --- locks and notes (lock_futex.c; mirror runtime/lock_futex.go) ------- */
 
@@ -247,10 +246,9 @@ struct schedt {
 	struct gqueue runq;	    /* global run queue */
 	_Atomic int32_t runqsize;   /* atomic reads allowed without lock */
 	rt_lock gflock;		    /* protects the global free G lists */
-	struct g *gfree_stack;	    /* free Gs with a stack */
-	struct g *gfree_nostack;    /* free Gs whose stack was released */
-	int32_t ngfree;		    /* length of gfree_stack */
-	int32_t ngfreenostack;	    /* length of gfree_nostack */
+	struct g *gfree_stack;	    /* free Gs with a stack (unbounded) */
+	struct g *gfree_nostack;    /* free Gs whose stack a GC released */
+	int32_t ngfree;		    /* free Gs on both, as sched.gFree.n */
 	_Atomic int32_t ngsys;	    /* live system Gs (rt_go_system) */
 	_Atomic bool gcwaiting;	    /* stop-the-world in progress */
 	int32_t stopwait;	    /* Ps still to stop */
@@ -326,6 +324,9 @@ struct g *gopreempt_m(struct m *mp, struct g *gp);
 void stackinit(void);
 bool stackalloc(struct g *gp);
 void stackfree(struct g *gp);
+/* markrootFreeGStacks releases the stacks of the Gs on the global
+ * with-stack free list (proc.c); called once per GC cycle (mgc.c). */
+void markrootFreeGStacks(void);
 void gostartcall(struct g *gp);
 void switch_to_g(struct m *mp, struct g *gp);
 void switch_to_g0(struct m *mp, struct g *gp, bool exiting);

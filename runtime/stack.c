@@ -13,9 +13,23 @@
  * goroutines. On older kernels we fall back to mprotect.
  *
  * Stacks live with their G: a dead G keeps its stack on the free lists and
- * the next rt_go reuses both, as gfput/gfget do. Only when the global free
- * list is long are stacks released (MADV_DONTNEED) and put on the free
- * stack list here.
+ * the next rt_go reuses both, its pages still mapped, as gfput/gfget do.
+ * However many Gs die, none gives its stack back at exit: once per GC
+ * cycle, markrootFreeGStacks (proc.c, as Go's in mgcmark.go) releases
+ * the stacks of the Gs on the global free list — stackfree: their memory
+ * goes back to the OS (MADV_DONTNEED) and their address range onto
+ * stackpool here, for stackalloc to hand out again — while the Gs cached
+ * on each P keep theirs. So a burst of goroutines pays the page faults
+ * of first touch only on stacks new or released by a GC since, and its
+ * stacks stay held until the next GC. (Go's stackfree does not return
+ * the memory to the OS: the stack's span goes back to the heap, still
+ * mapped, and the scavenger releases it later, paced; so in Go a burst
+ * after a GC reuses warm pages, here it faults them in again.)
+ *
+ * stack_inuse_bytes counts every stack handed out by stackalloc and not
+ * yet freed: those of live Gs and those dead Gs still hold, as Go's
+ * StackInuse counts the stack spans of both; stackpool's released
+ * ranges are not counted.
  *
  * A new stack is laid out so that the first switch to it "returns" into
  * rt_gotrampoline with the G pointer in r12 and rbp = 0: the frame-pointer
@@ -125,7 +139,8 @@ bool stackalloc(struct g *gp)
 	return true;
 }
 
-/* stackfree returns gp's stack to the pool and its memory to the OS. */
+/* stackfree returns gp's stack to the pool and its memory to the OS;
+ * called for dead Gs by markrootFreeGStacks only. */
 void stackfree(struct g *gp)
 {
 	if (gp->stack_lo == 0)

@@ -1087,6 +1087,112 @@ START_TEST(test_wait_reasons_have_gos_strings)
 }
 END_TEST
 
+/* ---- dead goroutines' stacks (gfput, markrootFreeGStacks) ------------- */
+
+/*
+ * A dead G keeps its stack on the free lists, however many die at once;
+ * a GC releases the stacks of those on the global list (Go's
+ * markrootFreeGStacks), and only the Ps' own caches keep theirs. Observed
+ * through /memory/classes/heap/stacks:bytes, which counts the stacks held.
+ */
+enum { GSTACK_BURST = 4000, GSTACK_FEW = 8 };
+static rt_chan *gstack_gate;
+
+static uint64_t stack_bytes(void)
+{
+	struct rt_metric_sample s = {.name =
+					 "/memory/classes/heap/stacks:bytes"};
+
+	rt_metrics_read(&s, 1);
+	return s.value.u64;
+}
+
+static void wait_at_gate(void *arg)
+{
+	(void)arg;
+	rt_chan_recv(gstack_gate, NULL); /* returns once the gate closes */
+}
+
+/* wait_only_main_left waits until every goroutine but main has exited
+ * (gone through goexit0 and gfput), not only signalled. */
+static void wait_only_main_left(void)
+{
+	int64_t deadline = rtt_mono_ns() + RTT_STUCK_NS;
+
+	while (rt_num_goroutine() > 1 && rtt_mono_ns() < deadline)
+		rt_gosched();
+	RTT_CHECK(rt_num_goroutine() == 1, "%d goroutines still live",
+		  rt_num_goroutine());
+}
+
+/* start_and_end starts n goroutines that wait at a closed-later gate, so
+ * all n are live at once; returns the stack bytes then, after closing the
+ * gate and waiting for them all to exit. */
+static uint64_t start_and_end(int n)
+{
+	uint64_t live;
+
+	gstack_gate = rt_chan_make(0, 0);
+	for (int i = 0; i < n; i++)
+		rt_go(wait_at_gate, NULL);
+	live = stack_bytes();
+	rt_chan_close(gstack_gate);
+	wait_only_main_left();
+	return live;
+}
+
+static void burst_then_gc(void *arg)
+{
+	uint64_t live, dead, after;
+
+	(void)arg;
+	rt_gc(); /* the collector's own goroutines exist from here on */
+	live = start_and_end(GSTACK_BURST);
+	dead = stack_bytes();
+	RTT_CHECK(dead >= live,
+		  "%d goroutines held %llu stack bytes; once dead, before any "
+		  "GC, %llu: stacks were released at exit",
+		  GSTACK_BURST, (unsigned long long)live,
+		  (unsigned long long)dead);
+	rt_gc();
+	after = stack_bytes();
+	/* Left: main, the collector's goroutines and the 2 Ps' caches of at
+	 * most 63 dead Gs each; under a tenth of the burst. */
+	RTT_CHECK(after * 10 < dead,
+		  "stack bytes %llu after the GC, %llu before it: the dead "
+		  "goroutines' stacks were not released",
+		  (unsigned long long)after, (unsigned long long)dead);
+}
+
+START_TEST(test_dead_goroutines_keep_their_stacks_until_a_gc_releases_them)
+{
+	rtt_run(2, burst_then_gc, NULL);
+}
+END_TEST
+
+static void few_then_gc(void *arg)
+{
+	uint64_t dead, after;
+
+	(void)arg;
+	rt_gc();
+	start_and_end(GSTACK_FEW);
+	dead = stack_bytes();
+	rt_gc();
+	after = stack_bytes();
+	RTT_CHECK(after >= dead,
+		  "%d dead goroutines cached on the only P: stack bytes %llu "
+		  "before a GC, %llu after it",
+		  GSTACK_FEW, (unsigned long long)dead,
+		  (unsigned long long)after);
+}
+
+START_TEST(test_a_gc_leaves_the_stacks_of_dead_goroutines_cached_on_a_p)
+{
+	rtt_run(1, few_then_gc, NULL);
+}
+END_TEST
+
 static Suite *proc_suite(void)
 {
 	Suite *s = suite_create("proc");
@@ -1101,6 +1207,11 @@ static Suite *proc_suite(void)
 	tcase_add_test(tc, test_each_goroutine_runs_once_with_its_own_argument);
 	tcase_add_test(tc, test_other_goroutines_stop_once_main_returns);
 	tcase_add_test(tc, test_wait_reasons_have_gos_strings);
+	tcase_add_test(
+	    tc,
+	    test_dead_goroutines_keep_their_stacks_until_a_gc_releases_them);
+	tcase_add_test(
+	    tc, test_a_gc_leaves_the_stacks_of_dead_goroutines_cached_on_a_p);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("park_ready");
