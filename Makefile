@@ -99,6 +99,11 @@ WL_H     := $(wildcard workloads/*.h)
 UT_C     := $(wildcard tests/test_*.c)
 UT_BIN   := $(UT_C:tests/%.c=$(OUT)/tests/%)
 UT_ABIN  := $(UT_C:tests/%.c=$(OUT)/asan/tests/%)
+# tests/test_user_*.c: libcheck suites of rttrace's user-space pieces, linked
+# with the user objects they test instead of librt; plain build only.
+UT_USER_C  := $(wildcard tests/test_user_*.c)
+UT_ABIN  := $(filter-out $(UT_USER_C:tests/%.c=$(OUT)/asan/tests/%),$(UT_ABIN))
+UT_USER_OBJ := $(addprefix $(OUT)/user/,signatures.o symbolize.o hist.o json.o waitreason.o)
 PROG_C   := $(wildcard tests/progs/*.c)
 PROG_BIN := $(PROG_C:tests/progs/%.c=$(OUT)/tests/progs/%)
 IT_C     := $(wildcard tests/integration/*.c)
@@ -205,6 +210,10 @@ $(OUT)/asan/tests/test_ex%: tests/test_ex%.c $(TEST_H) $(EX_AOBJ) $(RWLIB_AOBJ) 
 $(OUT)/tests/progs/%: tests/progs/%.c $(TEST_H) $(LIBRT)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(RTFLAGS) $< -o $@ $(LIBRT) $(RT_LIBS)
+
+$(OUT)/tests/test_user_%: tests/test_user_%.c $(TEST_H) $(UT_USER_OBJ)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(USERFLAGS) $(CHECK_CFLAGS) -Itests -Iuser $< $(UT_USER_OBJ) -o $@ $(CHECK_LIBS) $(DW_LIBS) -pthread -lm
 
 $(OUT)/tests/%: tests/%.c $(TEST_H) $(LIBRT)
 	$(call msg,CC,$@)

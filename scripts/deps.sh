@@ -6,14 +6,19 @@
 # something is missing it runs `apt-get update` once and installs only the
 # missing packages; without root it names them and fails.
 #
-# golang-1.19-go is only for `make bench`'s Go peers (workloads/go); the
-# build itself never needs it.
+# golang-1.19-go is for `make bench`'s Go peers (workloads/go) and for the
+# test that `go tool pprof` reads rttrace's profiles; protobuf-c encodes
+# those profiles (profile.proto); chromium renders the flamegraph SVG and
+# the HTML report in a headless test; prometheus (promtool and a real
+# server) checks and scrapes `rttrace --serve`.
 set -euo pipefail
 
 PKGS=(
 	clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev check
 	systemtap-sdt-dev pkg-config libdw-dev make gcc
 	golang-1.19-go
+	libprotobuf-c-dev protobuf-c-compiler
+	chromium prometheus
 )
 
 # missing_pkgs prints the packages of PKGS that dpkg does not have installed

@@ -17,6 +17,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "live.h"
 #include "rttrace.h"
 #include "tracer.h"
 #include "usdt_check.h"
@@ -28,6 +29,8 @@ static struct attach_env {
 } env;
 
 static volatile bool exiting;
+/* the tracer, for tracer_live in wait_target */
+static struct tracer trace_tr;
 
 static const char doc[] =
     "Trace a running program linked with librt, and report its scheduler "
@@ -44,6 +47,7 @@ static const char doc[] =
     "EXAMPLES:\n"
     "  sudo rttrace attach -p 4242             # until it exits or Ctrl-C\n"
     "  sudo rttrace attach -p 4242 -d 5 --json # five seconds, as JSON\n"
+    "  sudo rttrace attach -p 4242 --live      # redraw every second\n"
     "\n"
     "OPTIONS:";
 
@@ -100,15 +104,53 @@ static void sig_handler(int sig)
 	exiting = true;
 }
 
+/* What tracer_live polls: the target, and the --duration deadline. */
+struct target_watch {
+	int pidfd;
+	double start;
+	struct sched_target *t;
+};
+
+/*
+ * target_running is tracer_live's running(): false once the process
+ * behind pidfd exited (it becomes readable) or the duration passed.
+ */
+static bool target_running(void *ctx)
+{
+	struct target_watch *w = ctx;
+	struct pollfd pfd = {.fd = w->pidfd, .events = POLLIN};
+
+	if (w->t->state == TARGET_ENDED)
+		return false;
+	if (poll(&pfd, 1, 0) > 0) {
+		w->t->state = TARGET_ENDED;
+		return false;
+	}
+	return !(env.duration > 0 && now_s() - w->start >= env.duration);
+}
+
 /*
  * wait_target waits until the process behind pidfd exits (it becomes
- * readable), the duration passes, or a signal sets exiting.
+ * readable), the duration passes, or a signal sets exiting; with --live,
+ * tracer_live redraws the report meanwhile.
  */
 static void wait_target(int pidfd, double start, struct sched_target *t)
 {
 	struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
 
 	t->state = TARGET_RUNNING;
+	if (env.report.live) {
+		struct target_watch w = {
+		    .pidfd = pidfd, .start = start, .t = t};
+
+		tracer_live(&trace_tr, t, &env.report,
+			    env.report.interval_s > 0 ? env.report.interval_s
+						      : TRACER_INTERVAL_S,
+			    target_running, &w, &exiting);
+		if (exiting)
+			t->interrupted = true;
+		return;
+	}
 	while (!exiting) {
 		int timeout = -1;
 
@@ -129,7 +171,7 @@ static void wait_target(int pidfd, double start, struct sched_target *t)
 
 int cmd_attach(int argc, char **argv)
 {
-	struct tracer tr = {0};
+	struct tracer *tr = &trace_tr;
 	struct sched_target target = {0};
 	struct sigaction sa = {.sa_handler = sig_handler};
 	char exe[64], real[PATH_MAX];
@@ -167,7 +209,7 @@ int cmd_attach(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 
 	/* /proc/PID/exe reaches the inode even if the file was replaced */
-	if (tracer_start(&tr, env.pid, exe, &probes, &env.report))
+	if (tracer_start(tr, env.pid, exe, &probes, &env.report))
 		goto cleanup;
 
 	if (!env.report.json)
@@ -179,11 +221,11 @@ int cmd_attach(int argc, char **argv)
 	wait_target(pidfd, start, &target);
 	target.wall_s = now_s() - start;
 
-	err = tracer_report(&tr, &target, &env.report);
+	err = tracer_report(tr, &target, &env.report);
 	if (err == 0)
 		ret = 0;
 cleanup:
-	tracer_stop(&tr);
+	tracer_stop(tr);
 close_pidfd:
 	close(pidfd);
 	return ret;

@@ -226,6 +226,33 @@ void chan_report_text(FILE *f, const struct chan_result *r, double wall_s,
 		print_timers(f, r, wall_s, nsec);
 }
 
+static void sub_u64(uint64_t *d, const uint64_t *now, const uint64_t *prev,
+		    int n)
+{
+	for (int i = 0; i < n; i++)
+		d[i] = now[i] - prev[i];
+}
+
+void chan_result_sub(struct chan_result *d, const struct chan_result *now,
+		     const struct chan_result *prev)
+{
+	sub_u64(d->counts, now->counts, prev->counts, CHAN_PROBE_NUM);
+	sub_u64(d->errors, now->errors, prev->errors, CHAN_ERR_NUM);
+	sub_u64(d->sums, now->sums, prev->sums, CHAN_SUM_NUM);
+	sub_u64(d->selects, now->selects, prev->selects, CHAN_SEL_NUM);
+	hist_sub(&d->select, &now->select, &prev->select);
+	hist_sub(&d->heaplen, &now->heaplen, &prev->heaplen);
+	hist_sub(&d->lateness, &now->lateness, &prev->lateness);
+	for (int i = 0; i < CHAN_P_SLOTS; i++) {
+		d->heaps[i] = now->heaps[i];
+		d->heaps[i].events =
+		    now->heaps[i].events - prev->heaps[i].events;
+	}
+	d->ntop = 0;
+	d->nchans = 0;
+	d->max_goroutines = now->max_goroutines;
+}
+
 static void json_kv(struct json *j, const char *key, uint64_t v)
 {
 	json_key(j, key);

@@ -75,6 +75,13 @@ int chan_read(struct chan_session *s, struct chan_result *out);
  * per-probe table counts[RT_PROBE_NUM] that the report prints. */
 void chan_merge_counts(const struct chan_result *r,
 		       uint64_t counts[RT_PROBE_NUM]);
+/*
+ * chan_result_sub sets d to now - prev, what happened in between. The
+ * timer heaps' last and largest lengths are now's; the per-channel table
+ * is cumulative, so d has none (ntop and nchans 0).
+ */
+void chan_result_sub(struct chan_result *d, const struct chan_result *now,
+		     const struct chan_result *prev);
 /* chan_destroy detaches and frees everything; s may be half set up. */
 void chan_destroy(struct chan_session *s);
 

@@ -18,6 +18,15 @@ void hist_add_percpu(struct log2_hist *h, const struct hist *cpu)
 	h->total_ns += cpu->total_ns;
 }
 
+void hist_sub(struct log2_hist *d, const struct log2_hist *now,
+	      const struct log2_hist *prev)
+{
+	for (int i = 0; i < MAX_SLOTS; i++)
+		d->slots[i] = now->slots[i] - prev->slots[i];
+	d->count = now->count - prev->count;
+	d->total_ns = now->total_ns - prev->total_ns;
+}
+
 /* slot_bounds gives slot i's inclusive range; slot 0 also holds 0. */
 static void slot_bounds(int i, uint64_t *low, uint64_t *high)
 {

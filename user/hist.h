@@ -21,6 +21,10 @@ struct log2_hist {
 /* hist_add_percpu adds one CPU's struct hist into h. */
 void hist_add_percpu(struct log2_hist *h, const struct hist *cpu);
 
+/* hist_sub sets d to now - prev, slot by slot: what an interval added. */
+void hist_sub(struct log2_hist *d, const struct log2_hist *now,
+	      const struct log2_hist *prev);
+
 /*
  * hist_print prints h as
  *      usecs               : count    distribution

@@ -3,6 +3,7 @@
  * it is readable as is and diffs well; any JSON parser reads it.
  */
 #include <math.h>
+#include <string.h>
 
 #include "json.h"
 
@@ -158,4 +159,15 @@ void json_null(struct json *j)
 {
 	value_prefix(j);
 	fputs("null", j->f);
+}
+
+void json_raw(struct json *j, const char *text)
+{
+	size_t n = strlen(text);
+
+	/* the other writer's json_finish ended it with a newline */
+	while (n && text[n - 1] == '\n')
+		n--;
+	value_prefix(j);
+	fwrite(text, 1, n, j->f);
 }

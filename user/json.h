@@ -36,5 +36,10 @@ void json_int(struct json *j, int64_t v);
 void json_double(struct json *j, double v);
 void json_bool(struct json *j, bool v);
 void json_null(struct json *j);
+/*
+ * json_raw writes text, one complete JSON value another writer produced
+ * (such as a report printed to a memory stream), as the next value.
+ */
+void json_raw(struct json *j, const char *text);
 
 #endif /* RTTRACE_JSON_H */

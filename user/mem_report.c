@@ -254,6 +254,35 @@ void mem_report_text(FILE *f, const struct mem_result *r, bool nsec)
 			(unsigned long long)cnt(r, MEM_PROBE_FINALIZER_RUN));
 }
 
+static void sub_u64(uint64_t *d, const uint64_t *now, const uint64_t *prev,
+		    int n)
+{
+	for (int i = 0; i < n; i++)
+		d[i] = now[i] - prev[i];
+}
+
+void mem_result_sub(struct mem_result *d, const struct mem_result *now,
+		    const struct mem_result *prev)
+{
+	sub_u64(d->counts, now->counts, prev->counts, MEM_PROBE_NUM);
+	sub_u64(d->errors, now->errors, prev->errors, MEM_ERR_NUM);
+	hist_sub(&d->alloc_size, &now->alloc_size, &prev->alloc_size);
+	sub_u64((uint64_t *)d->classes, (const uint64_t *)now->classes,
+		(const uint64_t *)prev->classes, MEM_SIZECLASS_SLOTS * 2);
+	for (int i = 0; i < MEM_STW_SLOTS; i++)
+		hist_sub(&d->stw[i], &now->stw[i], &prev->stw[i]);
+	for (int i = 0; i < MEM_GC_SLOTS; i++)
+		hist_sub(&d->gc[i], &now->gc[i], &prev->gc[i]);
+	sub_u64(d->gc_reasons, now->gc_reasons, prev->gc_reasons, MEM_GC_SLOTS);
+	sub_u64(d->pool_gets, now->pool_gets, prev->pool_gets,
+		MEM_POOL_GET_SLOTS);
+	sub_u64(d->pool_puts, now->pool_puts, prev->pool_puts,
+		MEM_POOL_PUT_SLOTS);
+	sub_u64(d->convts, now->convts, prev->convts, MEM_CONVT_SLOTS);
+	sub_u64(d->sums, now->sums, prev->sums, MEM_SUM_NUM);
+	d->gc_state = now->gc_state;
+}
+
 static void json_counts(struct json *j, const char *const *names,
 			const uint64_t *v, int n)
 {

@@ -63,6 +63,10 @@ int mem_read(struct mem_session *s, struct mem_result *out);
  * table counts[RT_PROBE_NUM] that the report prints. */
 void mem_merge_counts(const struct mem_result *r,
 		      uint64_t counts[RT_PROBE_NUM]);
+/* mem_result_sub sets d to now - prev, what happened in between; the
+ * state of gc_state (the last cycle's figures) is now's. */
+void mem_result_sub(struct mem_result *d, const struct mem_result *now,
+		    const struct mem_result *prev);
 /* mem_destroy detaches and frees everything; s may be half set up. */
 void mem_destroy(struct mem_session *s);
 

@@ -7,6 +7,8 @@
  * before the subcommand's name is parsed.
  */
 #include <argp.h>
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,9 +35,9 @@ static const char doc[] =
     "exits\n"
     "  attach -p PID  trace a running librt program until it exits or "
     "Ctrl-C\n"
-    "  run EXERCISE   run an exercise before and after (not yet "
-    "implemented)\n"
-    "  list           list the exercises (not yet implemented)\n"
+    "  run EXERCISE   run an exercise before and after, traced, and "
+    "compare\n"
+    "  list           list the exercises, one line each\n"
     "\n"
     "`rttrace COMMAND --help` describes a command's options.\n"
     "\n"
@@ -43,6 +45,8 @@ static const char doc[] =
     "  sudo rttrace trace -- ./build/demo      # scheduler report of demo\n"
     "  sudo rttrace trace --json -- ./prog a b # the same report as JSON\n"
     "  sudo rttrace attach -p 4242             # a program already running\n"
+    "  sudo rttrace run ex03                   # an exercise, before/after\n"
+    "  rttrace list                            # the exercises\n"
     "\n"
     "GLOBAL OPTIONS:";
 
@@ -87,9 +91,8 @@ struct subcommand {
 static const struct subcommand subcommands[] = {
     {"trace", cmd_trace},
     {"attach", cmd_attach},
-    /* named in DESIGN.md, for later issues */
-    {"run", NULL},
-    {"list", NULL},
+    {"run", cmd_run},
+    {"list", cmd_list},
 };
 
 static void vmsg(const char *prefix, const char *fmt, va_list ap)
@@ -126,6 +129,33 @@ void rt_notef(const char *fmt, ...)
 	va_start(ap, fmt);
 	vmsg("", fmt, ap);
 	va_end(ap);
+}
+
+bool parse_duration(const char *s, double *seconds)
+{
+	static const struct {
+		const char *suffix;
+		double mult;
+	} units[] = {
+	    {"", 1},	  {"s", 1},	{"ms", 1e-3}, {"us", 1e-6},
+	    {"µs", 1e-6}, {"ns", 1e-9}, {"m", 60},    {"h", 3600},
+	};
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	/* strtod takes "inf", "nan" and hex: only plain decimals here */
+	if (errno || end == s || !isfinite(v) || v <= 0 ||
+	    strpbrk(s, "xXpPiInN"))
+		return false;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].suffix) == 0) {
+			*seconds = v * units[i].mult;
+			return *seconds > 0;
+		}
+	}
+	return false;
 }
 
 static int libbpf_print_fn(enum libbpf_print_level level, const char *format,

@@ -7,6 +7,7 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 /* Options that apply to every subcommand (rttrace -v trace …). */
 struct rttrace_env {
@@ -25,9 +26,73 @@ extern struct rttrace_env rttrace_env;
 #define RTTRACE_EXIT_NOTFOUND  127 /* PROGRAM is not found */
 #define RTTRACE_EXIT_SIGNALLED 128 /* + signal number, as the shell does */
 
+/* argp keys of the subcommands' own long options; above tracer.h's */
+enum {
+	OPT_AS_ROOT = 0x200, /* trace, run: keep root under sudo */
+	OPT_VARIANT,	     /* run */
+	OPT_PARAM,	     /* run */
+	OPT_BENCHTIME,	     /* run */
+	OPT_RT_STATS,	     /* run, hidden: RT_STATS=1 for the workload */
+};
+
 /* Subcommands; each parses its own argv, argv[0] being "rttrace NAME". */
 int cmd_trace(int argc, char **argv);
 int cmd_attach(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+
+struct tracer;
+struct tracer_opts;
+struct sched_target;
+
+/* How trace_program and launch_untraced start a program. */
+struct launch {
+	char **argv;	      /* PROGRAM (as execvp finds it) and arguments */
+	char *const *env_add; /* "NAME=VALUE"s for the program; may be NULL */
+	int stdout_fd;	      /* the program's stdout; -1: rttrace's */
+	int stderr_fd;	      /* the program's stderr; -1: rttrace's */
+	bool as_root;	      /* under sudo, keep root (--as-root) */
+	bool quiet;	      /* no "Tracing PID …" line */
+};
+
+/*
+ * trace_report_fn prints (or keeps) the report once the program ended or
+ * Ctrl-C was hit, before the tracer detaches; 0 once it did.
+ */
+typedef int (*trace_report_fn)(struct tracer *tr, const struct sched_target *t,
+			       void *ctx);
+
+/*
+ * trace_program runs l's program traced from exec, as `rttrace trace`
+ * does: resolve it, check it has librt probes, start it held at exec,
+ * attach the tracer with o, release it, wait for it (redrawing with
+ * --live; Ctrl-C ends the wait), then report (report, or tracer_report
+ * when NULL) and detach. t gets how it ended (t->path is only valid
+ * during report). Returns what `rttrace trace` exits with: the program's
+ * status, 128+N for signal N, 126/127, or RTTRACE_EXIT_FAIL.
+ */
+int trace_program(const struct launch *l, const struct tracer_opts *o,
+		  trace_report_fn report, void *ctx, struct sched_target *t);
+/*
+ * launch_untraced runs l's program without BPF and waits for it (Ctrl-C
+ * ends the wait); same t and return value as trace_program.
+ */
+int launch_untraced(const struct launch *l, struct sched_target *t);
+/*
+ * capture_output runs l's program untraced (launch_untraced) with its
+ * stdout into memory; *out gets it NUL-terminated (free it; NULL if out
+ * of memory). Same t and return value as launch_untraced.
+ */
+int capture_output(const struct launch *l, char **out, struct sched_target *t);
+/*
+ * rtwork_path puts the rtwork driver's path in buf: $RTWORK, or rtwork
+ * beside the rttrace binary. Returns 0, or -1 after printing the fix.
+ */
+int rtwork_path(char *buf, size_t len);
+/* trace_catch_signals makes SIGINT and SIGTERM set trace_exiting(). */
+void trace_catch_signals(void);
+/* trace_exiting is true once SIGINT or SIGTERM arrived. */
+bool trace_exiting(void);
 
 /* rt_errorf prints "rttrace: …" and a newline on stderr. */
 void rt_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -35,6 +100,13 @@ void rt_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void rt_warnf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* rt_notef prints "rttrace: …" on stderr only with --verbose. */
 void rt_notef(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * parse_duration reads a positive duration the way Go's time.ParseDuration
+ * spells the common ones ("1s", "250ms", "1.5s", "2m", "100us") or a bare
+ * number of seconds ("0.5"), into *seconds. Returns false if s is none.
+ */
+bool parse_duration(const char *s, double *seconds);
 
 /* libbpf_setup routes libbpf's messages: debug chatter only with -v. */
 void libbpf_setup(void);

@@ -10,7 +10,10 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "chan_user.h"
+#include "defer_user.h"
 #include "hist.h"
+#include "mem_user.h"
 #include "probes.h"
 #include "sched.h"
 #include "usdt_check.h"
@@ -70,40 +73,89 @@ struct sched_target {
 	int status;
 };
 
-struct mem_result;
-struct mem_session;
-struct chan_result;
-struct chan_session;
+/*
+ * One reading of every loaded concern's maps, for a report: sched.counts
+ * holds every probe of RT_PROBE_LIST, the other concerns' counts merged
+ * in; a concern not loaded (its probes not in the program) has has_x
+ * false and its counts 0, as librt's own RT_STATS has them.
+ */
+struct report_data {
+	struct sched_result sched;
+	struct mem_result mem;	    /* if has_mem */
+	struct chan_result chan;    /* if has_chan */
+	struct defer_result defers; /* if has_defer */
+	bool has_mem, has_chan, has_defer;
+};
 
 /*
- * sched_report_text prints the report to f, for a person; with mem and
- * chan (each may be NULL) the memory sections and the channel, select and
- * timer sections too.
+ * report_read reads s's maps, and ms's, cs's and ds's if they are loaded
+ * (each may be NULL or never loaded), into out, merging the per-probe
+ * counts. Returns 0 or -errno after printing why.
+ */
+int report_read(struct sched_session *s, struct mem_session *ms,
+		struct chan_session *cs, struct defer_session *ds,
+		struct report_data *out);
+
+/*
+ * report_sub sets d to now - prev: the events, histograms and sums of the
+ * interval between two readings (states such as the last GC's heap
+ * figures are now's).
+ */
+void report_sub(struct report_data *d, const struct report_data *now,
+		const struct report_data *prev);
+
+/*
+ * sched_report_text prints the report to f, for a person: the target, the
+ * events per probe, the scheduler sections, then the memory, channel,
+ * select, timer and defer sections of the concerns d has.
  */
 void sched_report_text(FILE *f, const struct sched_target *t,
-		       const struct sched_result *r,
-		       const struct mem_result *mem,
-		       const struct chan_result *chan, bool nsec);
+		       const struct report_data *d, bool nsec);
 /* sched_report_json prints the same data as one JSON object to f. */
 void sched_report_json(FILE *f, const struct sched_target *t,
-		       const struct sched_result *r,
-		       const struct mem_result *mem,
-		       const struct chan_result *chan, bool nsec);
+		       const struct report_data *d, bool nsec);
 /*
- * sched_report reads s's maps, and ms's and cs's if they are loaded (each
- * may be NULL or never loaded: a program without memory, or without
- * channel and timer probes), merges the per-probe counts and prints the
- * report (JSON if json) on stdout, then the warnings on stderr. Returns 0
- * or -errno.
+ * sched_report_json_with is sched_report_json with extra(j, arg) writing
+ * more keys at the end of the report object (tracer.c: "signatures").
+ */
+void sched_report_json_with(FILE *f, const struct sched_target *t,
+			    const struct report_data *d, bool nsec,
+			    void (*extra)(struct json *j, void *arg),
+			    void *arg);
+
+/*
+ * report_interval_text prints one interval of a live view to f: events
+ * per probe over the interval (count and rate) beside the totals so far,
+ * for every probe that has fired, then the histograms and sections of
+ * the interval alone. iv is report_sub of two readings interval_s apart,
+ * total the later reading.
+ */
+void report_interval_text(FILE *f, const struct report_data *iv,
+			  const struct report_data *total, double interval_s,
+			  bool nsec);
+/*
+ * report_interval_json prints the interval as one JSON object: "time"
+ * (clock, HH:MM:SS), "elapsed_s", "interval_s", "probes" {NAME: {"count",
+ * "rate_per_s", "total"}} and the report's sections for the interval.
+ */
+void report_interval_json(FILE *f, const char *clock, double elapsed_s,
+			  const struct report_data *iv,
+			  const struct report_data *total, double interval_s,
+			  bool nsec);
+
+/*
+ * sched_report reads the concerns (report_read) and prints the report
+ * (JSON if json) on stdout, then the warnings on stderr. Returns 0 or
+ * -errno.
  */
 int sched_report(struct sched_session *s, struct mem_session *ms,
-		 struct chan_session *cs, const struct sched_target *t,
-		 bool json, bool nsec);
+		 struct chan_session *cs, struct defer_session *ds,
+		 const struct sched_target *t, bool json, bool nsec);
 /*
- * sched_report_warnings prints on stderr what the BPF side could not record
- * (full goid map) and, with --verbose, unmatched events.
+ * report_warnings prints on stderr what the BPF side could not record
+ * (full maps) and, with --verbose, unmatched events.
  */
-void sched_report_warnings(const struct sched_session *s,
-			   const struct sched_result *r);
+void report_warnings(const struct sched_session *s,
+		     const struct report_data *d);
 
 #endif /* RTTRACE_SCHED_USER_H */

@@ -13,11 +13,25 @@
  *
  * Exec failures travel back through a close-on-exec pipe: EOF means the
  * exec succeeded, an errno means it did not.
+ *
+ * Under sudo the program runs as the user who typed the command
+ * (SUDO_UID/SUDO_GID), not as root, unless --as-root: rttrace needs root
+ * for the BPF side only, and a workload run as root could write where its
+ * user cannot. Uprobes attach by path and inode, so the credentials of the
+ * process do not matter to them, and root may ptrace any child.
+ *
+ * trace_program (rttrace.h) is the whole sequence — resolve, check for
+ * probes, spawn held, attach, release, wait (with Ctrl-C), report, detach
+ * — so that `rttrace run` traces each variant of an exercise the way
+ * `trace` traces one program; launch_untraced runs the same command
+ * without BPF, for the overhead figure.
  */
 #include <argp.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +41,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "live.h"
 #include "rttrace.h"
 #include "tracer.h"
 #include "usdt_check.h"
@@ -36,7 +51,8 @@
 
 static struct trace_env {
 	struct tracer_opts report;
-	char **cmd; /* PROGRAM and its arguments */
+	char **cmd;   /* PROGRAM and its arguments */
+	bool as_root; /* --as-root: keep root under sudo */
 } env;
 
 static volatile bool exiting;
@@ -73,10 +89,13 @@ static const char doc[] =
     "  sudo rttrace trace -- ./build/demo          # report on stdout\n"
     "  sudo rttrace trace --nsec -- ./prog 1000    # histograms in ns\n"
     "  sudo rttrace trace --json -- ./prog > r.json\n"
+    "  sudo rttrace trace --live -- ./prog        # redraw every second\n"
     "\n"
     "OPTIONS:";
 
 static const struct argp_option opts[] = {
+    {"as-root", OPT_AS_ROOT, NULL, 0,
+     "Under sudo, run PROGRAM as root, not as the invoking user", 0},
     RT_REPORT_OPTIONS,
     RT_GLOBAL_OPTIONS,
     {},
@@ -85,6 +104,9 @@ static const struct argp_option opts[] = {
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
 	switch (key) {
+	case OPT_AS_ROOT:
+		env.as_root = true;
+		break;
 	case ARGP_KEY_ARGS:
 		/* PROGRAM's own options are not ours, even without "--" */
 		env.cmd = state->argv + state->next;
@@ -116,6 +138,20 @@ static void sig_handler(int sig)
 {
 	exit_signal = sig;
 	exiting = true;
+}
+
+void trace_catch_signals(void)
+{
+	struct sigaction sa = {.sa_handler = sig_handler};
+
+	/* no SA_RESTART: Ctrl-C must interrupt waitpid */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+bool trace_exiting(void)
+{
+	return exiting;
 }
 
 /*
@@ -161,10 +197,73 @@ static int resolve_program(const char *cmd, char *found, size_t len)
 }
 
 /*
- * spawn_held forks and execs PROGRAM stopped at its exec SIGTRAP. Returns
- * the child's pid, or a negative rttrace exit status after printing why.
+ * sudo_user finds whom to run the program as: the user behind sudo
+ * (SUDO_UID, SUDO_GID), when rttrace is root through sudo and --as-root
+ * was not given. Returns false when the program keeps rttrace's own
+ * credentials.
  */
-static pid_t spawn_held(const char *path, char **argv)
+static bool sudo_user(const struct launch *l, uid_t *uid, gid_t *gid)
+{
+	const char *su = getenv("SUDO_UID"), *sg = getenv("SUDO_GID");
+	char *end;
+	long u, g;
+
+	if (l->as_root || geteuid() != 0 || !su || !sg)
+		return false;
+	errno = 0;
+	u = strtol(su, &end, 10);
+	if (errno || *end || u <= 0 || u > INT_MAX)
+		return false;
+	g = strtol(sg, &end, 10);
+	if (errno || *end || g < 0 || g > INT_MAX)
+		return false;
+	*uid = (uid_t)u;
+	*gid = (gid_t)g;
+	return true;
+}
+
+/*
+ * child_setup runs in the forked child before exec: the stdio redirects,
+ * the extra environment, and the drop to the sudo user (groups first,
+ * then gid, then uid: after setuid the others are no longer allowed).
+ * Returns 0 or an errno for the parent.
+ */
+static int child_setup(const struct launch *l)
+{
+	uid_t uid;
+	gid_t gid;
+
+	if (l->stdout_fd >= 0 && dup2(l->stdout_fd, STDOUT_FILENO) < 0)
+		return errno;
+	if (l->stderr_fd >= 0 && dup2(l->stderr_fd, STDERR_FILENO) < 0)
+		return errno;
+	for (char *const *e = l->env_add; e && *e; e++)
+		if (putenv(*e))
+			return errno;
+	if (sudo_user(l, &uid, &gid)) {
+		struct passwd *pw = getpwuid(uid);
+
+		if (pw) {
+			if (initgroups(pw->pw_name, gid))
+				return errno;
+			setenv("HOME", pw->pw_dir, 1);
+			setenv("USER", pw->pw_name, 1);
+			setenv("LOGNAME", pw->pw_name, 1);
+		} else if (setgroups(1, &gid)) {
+			return errno;
+		}
+		if (setgid(gid) || setuid(uid))
+			return errno;
+	}
+	return 0;
+}
+
+/*
+ * spawn forks and execs path with l's argv and setup; held, it stops at
+ * its exec SIGTRAP for the tracer. Returns the child's pid, or a negative
+ * rttrace exit status after printing why.
+ */
+static pid_t spawn(const struct launch *l, const char *path, bool held)
 {
 	int pfd[2], child_err, status;
 	ssize_t n;
@@ -174,6 +273,7 @@ static pid_t spawn_held(const char *path, char **argv)
 		rt_errorf("pipe: %s", strerror(errno));
 		return -RTTRACE_EXIT_FAIL;
 	}
+	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
 		rt_errorf("fork: %s", strerror(errno));
@@ -183,9 +283,15 @@ static pid_t spawn_held(const char *path, char **argv)
 	}
 	if (pid == 0) {
 		close(pfd[0]);
-		if (ptrace(PTRACE_TRACEME, 0, NULL, NULL) == 0)
-			execv(path, argv);
-		child_err = errno;
+		/* rttrace's handlers are no business of the program's */
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		child_err = child_setup(l);
+		if (!child_err &&
+		    (!held || ptrace(PTRACE_TRACEME, 0, NULL, NULL) == 0))
+			execv(path, l->argv);
+		if (!child_err)
+			child_err = errno;
 		if (write(pfd[1], &child_err, sizeof(child_err)) < 0)
 			_exit(RTTRACE_EXIT_FAIL);
 		_exit(RTTRACE_EXIT_NOEXEC);
@@ -197,11 +303,13 @@ static pid_t spawn_held(const char *path, char **argv)
 	close(pfd[0]);
 	if (n == sizeof(child_err)) {
 		waitpid(pid, NULL, 0);
-		rt_errorf("%s: cannot execute: %s", argv[0],
+		rt_errorf("%s: cannot execute: %s", l->argv[0],
 			  strerror(child_err));
 		return child_err == ENOENT ? -RTTRACE_EXIT_NOTFOUND
 					   : -RTTRACE_EXIT_NOEXEC;
 	}
+	if (!held)
+		return pid;
 
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR) {
@@ -210,7 +318,7 @@ static pid_t spawn_held(const char *path, char **argv)
 		}
 	}
 	if (!WIFSTOPPED(status) || WSTOPSIG(status) != SIGTRAP) {
-		rt_errorf("%s: did not stop at exec (status %#x)", argv[0],
+		rt_errorf("%s: did not stop at exec (status %#x)", l->argv[0],
 			  status);
 		if (!WIFEXITED(status) && !WIFSIGNALED(status)) {
 			kill(pid, SIGKILL);
@@ -221,6 +329,18 @@ static pid_t spawn_held(const char *path, char **argv)
 	/* should rttrace die while holding it, take the child along */
 	ptrace(PTRACE_SETOPTIONS, pid, NULL, (void *)PTRACE_O_EXITKILL);
 	return pid;
+}
+
+/* set_ended records how the child ended from its wait status. */
+static void set_ended(struct sched_target *t, int status)
+{
+	if (WIFEXITED(status)) {
+		t->state = TARGET_EXITED;
+		t->status = WEXITSTATUS(status);
+	} else if (WIFSIGNALED(status)) {
+		t->state = TARGET_SIGNALLED;
+		t->status = WTERMSIG(status);
+	}
 }
 
 /*
@@ -253,13 +373,27 @@ static void wait_child(pid_t pid, struct sched_target *t)
 		}
 	}
 ended:
-	if (WIFEXITED(status)) {
-		t->state = TARGET_EXITED;
-		t->status = WEXITSTATUS(status);
-	} else if (WIFSIGNALED(status)) {
-		t->state = TARGET_SIGNALLED;
-		t->status = WTERMSIG(status);
+	set_ended(t, status);
+}
+
+/* What tracer_live polls: the child, reaped here once it ends. */
+struct child_watch {
+	pid_t pid;
+	struct sched_target *t;
+	bool ended;
+};
+
+/* child_running is tracer_live's running(): false once the child ended. */
+static bool child_running(void *ctx)
+{
+	struct child_watch *w = ctx;
+	int status;
+
+	if (!w->ended && waitpid(w->pid, &status, WNOHANG) == w->pid) {
+		set_ended(w->t, status);
+		w->ended = true;
 	}
+	return !w->ended;
 }
 
 /* exit_status is rttrace's status for how the traced program ended. */
@@ -277,16 +411,159 @@ static int exit_status(const struct sched_target *t)
 	}
 }
 
-int cmd_trace(int argc, char **argv)
+/*
+ * check_program resolves argv0 as execvp would into found (to exec) and
+ * real (its canonical path, where the probes are attached), and checks it
+ * has librt probes. Returns 0, or an rttrace exit status after printing
+ * why.
+ */
+static int check_program(const char *argv0, char *found, char *real,
+			 struct usdt_probes *probes)
+{
+	int err = resolve_program(argv0, found, PATH_MAX);
+
+	if (err == -ENOENT) {
+		rt_errorf("%s: command not found", argv0);
+		return RTTRACE_EXIT_NOTFOUND;
+	}
+	if (err) {
+		rt_errorf("%s: %s", argv0, strerror(-err));
+		return RTTRACE_EXIT_NOEXEC;
+	}
+	if (!realpath(found, real)) {
+		rt_errorf("%s: %s", found, strerror(errno));
+		return RTTRACE_EXIT_NOEXEC;
+	}
+	if (!probes)
+		return 0;
+	err = usdt_check(real, probes);
+	if (err == -ENOEXEC) {
+		rt_errorf("%s is not an ELF executable: trace the librt "
+			  "program itself, not a script that runs it",
+			  argv0);
+		return RTTRACE_EXIT_FAIL;
+	}
+	if (err) {
+		rt_errorf("%s: %s", real, strerror(-err));
+		return RTTRACE_EXIT_FAIL;
+	}
+	if (!probes->total) {
+		rt_errorf("%s has no librt probes (not linked with librt?)",
+			  argv0);
+		return RTTRACE_EXIT_FAIL;
+	}
+	if (probes->unknown)
+		rt_notef("%u rt probe sites not known to this rttrace, ignored",
+			 probes->unknown);
+	return 0;
+}
+
+int trace_program(const struct launch *l, const struct tracer_opts *o,
+		  trace_report_fn report, void *ctx, struct sched_target *t)
 {
 	struct tracer tr = {0};
-	struct sched_target target = {0};
-	struct sigaction sa = {.sa_handler = sig_handler};
 	char found[PATH_MAX], real[PATH_MAX];
 	struct usdt_probes probes;
-	int err, ret = RTTRACE_EXIT_FAIL;
+	int err, ret;
 	double start;
 	pid_t pid;
+
+	memset(t, 0, sizeof(*t));
+	ret = check_program(l->argv[0], found, real, &probes);
+	if (ret)
+		return ret;
+	ret = RTTRACE_EXIT_FAIL;
+
+	trace_catch_signals();
+	pid = spawn(l, found, true);
+	if (pid < 0)
+		return -pid;
+
+	if (tracer_start(&tr, pid, real, &probes, o))
+		goto kill_child;
+	if (exiting) {
+		rt_errorf("interrupted before %s started", l->argv[0]);
+		goto kill_child;
+	}
+
+	if (!o->json && !l->quiet)
+		fprintf(stderr, "Tracing PID %d (%s)... Hit Ctrl-C to end.\n",
+			(int)pid, real);
+	start = now_s();
+	if (ptrace(PTRACE_DETACH, pid, NULL, NULL)) {
+		rt_errorf("cannot release %s: ptrace detach: %s", l->argv[0],
+			  strerror(errno));
+		goto kill_child;
+	}
+
+	t->pid = pid;
+	t->path = real;
+	t->argv = l->argv;
+	t->from_start = true;
+	t->state = TARGET_RUNNING;
+	if (o->live) {
+		struct child_watch w = {.pid = pid, .t = t};
+
+		tracer_live(&tr, t, o,
+			    o->interval_s > 0 ? o->interval_s
+					      : TRACER_INTERVAL_S,
+			    child_running, &w, &exiting);
+		if (!w.ended)
+			wait_child(pid, t);
+	} else {
+		wait_child(pid, t);
+	}
+	t->wall_s = now_s() - start;
+
+	err = report ? report(&tr, t, ctx) : tracer_report(&tr, t, o);
+	if (err == 0)
+		ret = exit_status(t);
+	goto cleanup;
+
+kill_child:
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+cleanup:
+	tracer_stop(&tr);
+	/* real is ours: the caller has the outcome, not the path */
+	t->path = NULL;
+	return ret;
+}
+
+int launch_untraced(const struct launch *l, struct sched_target *t)
+{
+	char found[PATH_MAX], real[PATH_MAX];
+	double start;
+	pid_t pid;
+	int ret;
+
+	memset(t, 0, sizeof(*t));
+	ret = check_program(l->argv[0], found, real, NULL);
+	if (ret)
+		return ret;
+	trace_catch_signals();
+	start = now_s();
+	pid = spawn(l, found, false);
+	if (pid < 0)
+		return -pid;
+	t->pid = pid;
+	t->argv = l->argv;
+	wait_child(pid, t);
+	t->wall_s = now_s() - start;
+	/* not tracing: nothing to keep a second Ctrl-C from ending rttrace */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	return exit_status(t);
+}
+
+int cmd_trace(int argc, char **argv)
+{
+	struct sched_target target;
+	struct launch l = {
+	    .stdout_fd = -1,
+	    .stderr_fd = -1,
+	};
+	int err;
 
 	err = argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, NULL);
 	if (err)
@@ -295,81 +572,7 @@ int cmd_trace(int argc, char **argv)
 	if (preflight_privileges() || preflight_btf())
 		return RTTRACE_EXIT_FAIL;
 
-	err = resolve_program(env.cmd[0], found, sizeof(found));
-	if (err == -ENOENT) {
-		rt_errorf("%s: command not found", env.cmd[0]);
-		return RTTRACE_EXIT_NOTFOUND;
-	}
-	if (err) {
-		rt_errorf("%s: %s", env.cmd[0], strerror(-err));
-		return RTTRACE_EXIT_NOEXEC;
-	}
-	if (!realpath(found, real)) {
-		rt_errorf("%s: %s", found, strerror(errno));
-		return RTTRACE_EXIT_NOEXEC;
-	}
-
-	err = usdt_check(real, &probes);
-	if (err == -ENOEXEC) {
-		rt_errorf("%s is not an ELF executable: trace the librt "
-			  "program itself, not a script that runs it",
-			  env.cmd[0]);
-		return RTTRACE_EXIT_FAIL;
-	}
-	if (err) {
-		rt_errorf("%s: %s", real, strerror(-err));
-		return RTTRACE_EXIT_FAIL;
-	}
-	if (!probes.total) {
-		rt_errorf("%s has no librt probes (not linked with librt?)",
-			  env.cmd[0]);
-		return RTTRACE_EXIT_FAIL;
-	}
-	if (probes.unknown)
-		rt_notef("%u rt probe sites not known to this rttrace, ignored",
-			 probes.unknown);
-
-	/* no SA_RESTART: Ctrl-C must interrupt waitpid */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-
-	pid = spawn_held(found, env.cmd);
-	if (pid < 0)
-		return -pid;
-
-	if (tracer_start(&tr, pid, real, &probes, &env.report))
-		goto kill_child;
-	if (exiting) {
-		rt_errorf("interrupted before %s started", env.cmd[0]);
-		goto kill_child;
-	}
-
-	if (!env.report.json)
-		fprintf(stderr, "Tracing PID %d (%s)... Hit Ctrl-C to end.\n",
-			(int)pid, real);
-	start = now_s();
-	if (ptrace(PTRACE_DETACH, pid, NULL, NULL)) {
-		rt_errorf("cannot release %s: ptrace detach: %s", env.cmd[0],
-			  strerror(errno));
-		goto kill_child;
-	}
-
-	target.pid = pid;
-	target.path = real;
-	target.argv = env.cmd;
-	target.from_start = true;
-	wait_child(pid, &target);
-	target.wall_s = now_s() - start;
-
-	err = tracer_report(&tr, &target, &env.report);
-	if (err == 0)
-		ret = exit_status(&target);
-	goto cleanup;
-
-kill_child:
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
-cleanup:
-	tracer_stop(&tr);
-	return ret;
+	l.argv = env.cmd;
+	l.as_root = env.as_root;
+	return trace_program(&l, &env.report, NULL, NULL, &target);
 }

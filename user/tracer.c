@@ -2,15 +2,23 @@
  * tracer.c — the steps `rttrace trace` and `rttrace attach` take alike
  * once the process is known: the report's options, loading and attaching
  * the concerns in one order, and detaching them.
+ *
+ * The CPU sampler (profile.c) starts last, once every probe is attached,
+ * so that the samples cover the traced run and not rttrace's own set-up;
+ * the report ends with the seed's §16 signature table (signatures.c),
+ * built from the samples and from the concerns' counts: parks by wait
+ * reason and Gosched from sched.bpf.c, STW pauses from mem.bpf.c.
  */
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "rttrace.h"
+#include "signatures.h"
 #include "tracer.h"
 
 error_t rt_parse_global(int key, struct argp_state *state)
@@ -49,6 +57,36 @@ error_t tracer_parse_opt(int key, char *arg, struct argp_state *state,
 			argp_error(state, "invalid --max-goroutines: %s", arg);
 		o->max_goroutines = n;
 		break;
+	case OPT_LIVE:
+		o->live = true;
+		break;
+	case OPT_FREQ:
+		errno = 0;
+		n = strtol(arg, &end, 0);
+		if (errno || *end || n <= 0 || n > 100000)
+			argp_error(state,
+				   "invalid --freq: %s (samples per second, "
+				   "1 to 100000)",
+				   arg);
+		o->freq = n;
+		break;
+	case OPT_NO_PROFILE:
+		o->no_profile = true;
+		break;
+	case OPT_STACK_MAP_SIZE:
+		errno = 0;
+		n = strtol(arg, &end, 0);
+		if (errno || *end || n <= 0 || n > (1L << 24))
+			argp_error(state, "invalid --stack-map-size: %s", arg);
+		o->stack_map_size = n;
+		break;
+	case OPT_INTERVAL:
+		if (!parse_duration(arg, &o->interval_s))
+			argp_error(state,
+				   "invalid --interval: %s (write 1s, 500ms "
+				   "or seconds)",
+				   arg);
+		break;
 	default:
 		return rt_parse_global(key, state);
 	}
@@ -69,6 +107,7 @@ int tracer_start(struct tracer *tr, pid_t pid, const char *path,
 	    .nsec = o->nsec,
 	    .max_goroutines = o->max_goroutines,
 	};
+	struct defer_opts dopts = {.tgid = pid};
 	int err;
 
 	err = sched_load(&tr->sched, &sopts);
@@ -86,14 +125,122 @@ int tracer_start(struct tracer *tr, pid_t pid, const char *path,
 		if (!err)
 			err = chan_attach(&tr->chan, pid, path, probes);
 	}
+	/* defer, panic and NumGoroutine only when librt's are linked in */
+	if (!err && defer_wanted(probes)) {
+		err = defer_load(&tr->defers, &dopts);
+		if (!err)
+			err = defer_attach(&tr->defers, pid, path, probes);
+	}
+	if (!err && !o->no_profile) {
+		struct profile_opts popts = {
+		    .tgid = pid,
+		    .freq = o->freq,
+		    .max_stacks = o->stack_map_size,
+		};
+
+		err = profile_start(&tr->prof, &popts);
+	}
 	return err;
 }
 
+static void signatures_json(struct json *j, void *arg)
+{
+	sig_json(j, arg);
+}
+
+/* note_top_stacks shows the hottest sampled stacks with --verbose, so the
+ * table's shares can be checked against the stacks they came from. */
+static void note_top_stacks(const struct profile_result *p, size_t top)
+{
+	for (size_t i = 0; i < p->nstacks && i < top; i++) {
+		const struct profile_stack *st = &p->stacks[i];
+
+		rt_notef("stack %zu: %llu samples%s%s", i + 1,
+			 (unsigned long long)st->count,
+			 st->user_lost ? " (user stack lost)" : "",
+			 st->kernel_lost ? " (kernel stack lost)" : "");
+		for (size_t f = 0; f < st->nframes; f++) {
+			const struct profile_frame *fr = &st->frames[f];
+
+			rt_notef("    %#llx %s%s%s %s:%d",
+				 (unsigned long long)fr->pc,
+				 fr->name ? fr->name : "[unknown]",
+				 fr->kernel ? " [k]" : "",
+				 fr->inlined ? " (inlined)" : "",
+				 fr->file ? fr->file
+					  : (fr->module ? fr->module : "?"),
+				 fr->line);
+		}
+	}
+}
+
+/*
+ * tracer_report reads the concerns as sched_report does and prints the
+ * report with the signature table after it. The samples are read first:
+ * while they are symbolized the process may still run (attach), and its
+ * counts are read after, so that no rate has fewer events than the
+ * samples show.
+ */
 int tracer_report(struct tracer *tr, const struct sched_target *t,
 		  const struct tracer_opts *o)
 {
-	return sched_report(&tr->sched, &tr->mem, &tr->chan, t, o->json,
-			    o->nsec);
+	struct profile_result prof = {0};
+	struct report_data *d;
+	struct sig_table *sig;
+	struct sig_input in = {
+	    .stw_reason = mem_stw_reason_str,
+	    .nsec = o->nsec,
+	    .wall_s = t->wall_s,
+	};
+	uint64_t parks[SCHED_WAIT_HISTS];
+	bool profiled = false;
+	int err;
+
+	if (tr->prof.skel) {
+		err = profile_collect(&tr->prof, &prof);
+		if (err)
+			rt_warnf("cannot read the CPU samples: %s",
+				 strerror(-err));
+		else
+			profiled = true;
+	}
+	d = malloc(sizeof(*d));
+	sig = malloc(sizeof(*sig));
+	if (!d || !sig) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = report_read(&tr->sched, &tr->mem, &tr->chan, &tr->defers, d);
+	if (err)
+		goto out;
+
+	for (unsigned int i = 0; i < SCHED_WAIT_HISTS; i++)
+		parks[i] = d->sched.park[i].count;
+	in.parks = parks;
+	in.gosched = d->sched.counts[RT_PROBE_ID_gosched];
+	in.stw = d->has_mem ? d->mem.stw : NULL;
+	in.prof = profiled ? &prof : NULL;
+	sig_compute(sig, &in);
+
+	if (o->json) {
+		sched_report_json_with(stdout, t, d, o->nsec, signatures_json,
+				       sig);
+	} else {
+		sched_report_text(stdout, t, d, o->nsec);
+		sig_print(stdout, sig);
+	}
+	fflush(stdout);
+	report_warnings(&tr->sched, d);
+	if (profiled) {
+		profile_report_warnings(&tr->prof, &prof);
+		if (rttrace_env.verbose)
+			note_top_stacks(&prof, 5);
+	}
+out:
+	profile_result_free(&prof);
+	free(sig);
+	free(d);
+	return err;
 }
 
 void tracer_stop(struct tracer *tr)
@@ -104,6 +251,8 @@ void tracer_stop(struct tracer *tr)
 	 */
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
+	profile_stop(&tr->prof);
+	defer_destroy(&tr->defers);
 	chan_destroy(&tr->chan);
 	mem_destroy(&tr->mem);
 	sched_destroy(&tr->sched);

@@ -1,7 +1,8 @@
 /*
  * tracer.h — what `rttrace trace` and `rttrace attach` share once they know
- * the process: the report options, and the three concerns (sched, mem,
- * chan) loaded, attached and torn down together.
+ * the process: the report options, and the concerns (sched, mem, chan,
+ * defer) and the CPU sampler (profile) loaded, attached and torn down
+ * together.
  */
 #ifndef RTTRACE_TRACER_H
 #define RTTRACE_TRACER_H
@@ -11,7 +12,9 @@
 #include <sys/types.h>
 
 #include "chan_user.h"
+#include "defer_user.h"
 #include "mem_user.h"
+#include "profile_user.h"
 #include "sched_user.h"
 #include "usdt_check.h"
 
@@ -19,6 +22,11 @@
 enum {
 	OPT_NSEC = 0x100,
 	OPT_MAX_GOROUTINES,
+	OPT_LIVE,
+	OPT_INTERVAL,
+	OPT_FREQ,
+	OPT_NO_PROFILE,
+	OPT_STACK_MAP_SIZE,
 };
 
 /*
@@ -37,7 +45,17 @@ enum {
 	{"json", 'j', NULL, 0, "Print the report as JSON", 0},		\
 	{"nsec", OPT_NSEC, NULL, 0, "Histograms in nanoseconds (default usecs)", 0}, \
 	{"max-goroutines", OPT_MAX_GOROUTINES, "N", 0,			\
-	 "Goroutines timed at once (default 1048576)", 0}
+	 "Goroutines timed at once (default 1048576)", 0},		\
+	{"live", OPT_LIVE, NULL, 0,					\
+	 "Redraw the report every --interval while it runs", 0},	\
+	{"interval", OPT_INTERVAL, "D", 0,				\
+	 "--live's period: 1s, 250ms, 0.5 (seconds; default 1s)", 0},	\
+	{"freq", OPT_FREQ, "HZ", 0,					\
+	 "CPU samples per second per CPU (default 99)", 0},		\
+	{"no-profile", OPT_NO_PROFILE, NULL, 0,				\
+	 "Do not sample the CPU (no CPU rows in the signatures)", 0},	\
+	{"stack-map-size", OPT_STACK_MAP_SIZE, "N", 0,			\
+	 "Distinct sampled stacks kept (default 16384)", 0}
 /* clang-format on */
 
 /* The report's options (RT_REPORT_OPTIONS). */
@@ -45,13 +63,23 @@ struct tracer_opts {
 	bool json;
 	bool nsec;
 	unsigned int max_goroutines; /* 0: the concerns' default */
+	bool live;		     /* redraw every interval_s (tracer_live) */
+	double interval_s;	     /* --interval; 0: TRACER_INTERVAL_S */
+	unsigned int freq;	     /* --freq; 0: PROFILE_DEFAULT_FREQ */
+	bool no_profile;	     /* --no-profile */
+	unsigned int stack_map_size; /* 0: PROFILE_MAX_STACKS */
 };
+
+/* --live's period when --interval is not given */
+#define TRACER_INTERVAL_S 1.0
 
 /* The concerns, each loaded only when the binary has its probes. */
 struct tracer {
 	struct sched_session sched;
 	struct mem_session mem;
 	struct chan_session chan;
+	struct defer_session defers;
+	struct profile_session prof; /* CPU samples; unused with --no-profile */
 };
 
 /*
@@ -69,14 +97,17 @@ error_t tracer_parse_opt(int key, char *arg, struct argp_state *state,
 
 /*
  * tracer_start loads every concern whose probes the binary at path has,
- * filtered on process pid, and attaches it to path's probe sites. Returns
- * 0, or -errno after printing why; tracer_stop undoes what was done.
+ * filtered on process pid, and attaches it to path's probe sites, then
+ * starts sampling pid's CPU (unless --no-profile). Returns 0, or -errno
+ * after printing why; tracer_stop undoes what was done.
  */
 int tracer_start(struct tracer *tr, pid_t pid, const char *path,
 		 const struct usdt_probes *probes, const struct tracer_opts *o);
 
 /*
- * tracer_report prints the report on the target t; 0 once it is printed.
+ * tracer_report prints the report on the target t, and after it the
+ * seed's §16 signature table (signatures.h; in JSON, its "signatures"
+ * key); 0 once it is printed.
  */
 int tracer_report(struct tracer *tr, const struct sched_target *t,
 		  const struct tracer_opts *o);

@@ -56,9 +56,26 @@ static int count_lines(const char *s)
 
 /* ---- the checks ------------------------------------------------------- */
 
-/* parkready's last phase: 1000 each of Gosched, LockOSThread, syscalls. */
+/*
+ * parkready's last phase: 1000 each of Gosched, LockOSThread, syscalls,
+ * a function with three deferred calls, a recovered panic, NumGoroutine.
+ */
 static void check_others(const long long bpf[RT_PROBE_NUM])
 {
+	static const struct {
+		enum rt_probe_id id;
+		long long min;
+	} defers[] = {
+	    {RT_PROBE_ID_deferproc, 4000}, {RT_PROBE_ID_deferreturn, 2000},
+	    {RT_PROBE_ID_gopanic, 1000},   {RT_PROBE_ID_gorecover, 1000},
+	    {RT_PROBE_ID_gcount, 1000},
+	};
+
+	for (size_t i = 0; i < sizeof(defers) / sizeof(defers[0]); i++)
+		ck_assert_msg(bpf[defers[i].id] >= defers[i].min,
+			      "%s counted %lld, want >= %lld",
+			      probe_names[defers[i].id], bpf[defers[i].id],
+			      defers[i].min);
 	ck_assert_msg(bpf[RT_PROBE_ID_gosched] >= 1000,
 		      "gosched counted %lld, want >= 1000",
 		      bpf[RT_PROBE_ID_gosched]);

@@ -8,10 +8,14 @@
  * goroutines through rt_gopark/rt_goready until at least PARKS waits really
  * parked (each one matched by a goready). Last, so that every other probe
  * has something to count too, it makes OTHERS (1000) rt_gosched calls,
- * lock/unlock pairs of its thread and entersyscall/exitsyscall pairs.
- * It prints what it did on stdout:
+ * lock/unlock pairs of its thread, entersyscall/exitsyscall pairs, calls
+ * of a function with three deferred calls (one open-coded, two from
+ * rt_defer), panics recovered by a deferred call (every other one a
+ * runtime error) and rt_num_goroutine calls. It prints what it did on
+ * stdout:
  *
- *   parkready: goroutines=N parks=N readies=N others=N
+ *   parkready: goroutines=N parks=N readies=N others=N deferred=N
+ *   recovered=N
  *
  * Run it with RT_STATS=1 to get librt's probe counts on stderr at exit.
  */
@@ -63,6 +67,41 @@ static void ponger(void *arg)
 	rtt_join_done(&pp->j);
 }
 
+static atomic_long deferred;  /* deferred calls that ran */
+static atomic_long recovered; /* panics stopped by rt_recover */
+
+static void count_call(void *arg)
+{
+	atomic_fetch_add((atomic_long *)arg, 1);
+}
+
+/* three_defers: deferproc kinds 2, 0 or 1, 0 or 1; one deferreturn. */
+static __attribute__((noinline)) void three_defers(void)
+{
+	RT_DEFER_OPEN(count_call, &deferred);
+	RT_DEFER(count_call, &deferred);
+	RT_DEFER(count_call, &deferred);
+	RT_DEFERRETURN();
+}
+
+static void recoverer(void *arg)
+{
+	(void)arg;
+	if (rt_recover().msg)
+		atomic_fetch_add(&recovered, 1);
+}
+
+/* panics_and_recovers: a gopanic, a gorecover, then the frame's
+ * deferreturn (with no call left to run) at its landing pad. */
+static __attribute__((noinline)) void panics_and_recovers(bool runtime_error)
+{
+	RT_DEFER(recoverer, NULL);
+	if (runtime_error)
+		rt_panic_runtime_error("parkready: a runtime error");
+	rt_panic("parkready: a panic");
+	RT_DEFERRETURN();
+}
+
 static void mainfn(void *arg)
 {
 	static struct pingpong pp;
@@ -90,11 +129,17 @@ static void mainfn(void *arg)
 		rt_unlock_os_thread();
 		rt_entersyscall();
 		rt_exitsyscall();
+		three_defers();
+		panics_and_recovers(i & 1);
+		if (rt_num_goroutine() < 1)
+			abort(); /* the caller runs, at least */
 	}
 
-	printf("parkready: goroutines=%ld parks=%llu readies=%llu others=%ld\n",
+	printf("parkready: goroutines=%ld parks=%llu readies=%llu others=%ld "
+	       "deferred=%ld recovered=%ld\n",
 	       atomic_load(&ran), (unsigned long long)parks(&pp),
-	       (unsigned long long)readies(&pp), nothers);
+	       (unsigned long long)readies(&pp), nothers,
+	       atomic_load(&deferred), atomic_load(&recovered));
 	fflush(stdout);
 }
 
