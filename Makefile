@@ -6,7 +6,8 @@
 #   make bench      scheduler, memory, channel and timer benchmarks, librt beside Go,
 #                   then the seed's exercises (make bench-go)
 #   make bench-go   the seed's exercises, before/after in librt beside Go (rtwork)
-#   make run        build and trace the bundled demo (as root)
+#   make run EX=ex02  build, then `rttrace run ex02`: before and after, traced (as root)
+#   make report     every exercise on one HTML page + its screenshot, build/report.{html,png} (as root)
 #   make vmlinux    regenerate the committed vmlinux.h from this kernel's BTF
 #   make format     clang-format every C file in place
 #
@@ -55,7 +56,7 @@ RTFLAGS  += -DRT_NO_PROBES
 endif
 ASANFLAGS:= -fsanitize=address -DRT_ASAN
 # -iquote: bpf/sched.h must not shadow <sched.h>
-USERFLAGS:= $(BASEFLAGS) -I$(OUT)/bpf -iquote bpf -Iruntime
+USERFLAGS:= $(BASEFLAGS) -I$(OUT)/bpf -I$(OUT)/proto -iquote bpf -Iruntime
 LIBBPF_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz
 DW_LIBS  := $(shell pkg-config --libs libdw 2>/dev/null || echo -ldw)
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
@@ -103,7 +104,7 @@ UT_ABIN  := $(UT_C:tests/%.c=$(OUT)/asan/tests/%)
 # with the user objects they test instead of librt; plain build only.
 UT_USER_C  := $(wildcard tests/test_user_*.c)
 UT_ABIN  := $(filter-out $(UT_USER_C:tests/%.c=$(OUT)/asan/tests/%),$(UT_ABIN))
-UT_USER_OBJ := $(addprefix $(OUT)/user/,signatures.o symbolize.o hist.o json.o waitreason.o)
+UT_USER_OBJ := $(addprefix $(OUT)/user/,signatures.o symbolize.o hist.o json.o waitreason.o flamegraph.o)
 PROG_C   := $(wildcard tests/progs/*.c)
 PROG_BIN := $(PROG_C:tests/progs/%.c=$(OUT)/tests/progs/%)
 IT_C     := $(wildcard tests/integration/*.c)
@@ -173,9 +174,26 @@ $(OUT)/user/%.o: user/%.c $(wildcard user/*.h) $(BPF_H) $(BPF_SKEL) runtime/prob
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(USERFLAGS) -c $< -o $@
 
-$(RTTRACE): $(USER_OBJ)
+# user/profile.proto: pprof's published schema (pprof.c); protoc-c makes
+# its C here, in the output directory, never committed.
+PROTO_C   := $(OUT)/proto/profile.pb-c.c
+PROTO_H   := $(OUT)/proto/profile.pb-c.h
+PROTO_OBJ := $(OUT)/proto/profile.pb-c.o
+PROTO_LIBS := $(shell pkg-config --libs libprotobuf-c 2>/dev/null || echo -lprotobuf-c)
+
+$(PROTO_C) $(PROTO_H) &: user/profile.proto | $(DEPS_STAMP)
+	$(call msg,PROTOC,$@)
+	$(Q)mkdir -p $(OUT)/proto && protoc-c --proto_path=user --c_out=$(OUT)/proto $<
+
+$(PROTO_OBJ): $(PROTO_C) $(PROTO_H)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(BASEFLAGS) -I$(OUT)/proto -c $< -o $@
+
+$(OUT)/user/pprof.o: $(PROTO_H)
+
+$(RTTRACE): $(USER_OBJ) $(PROTO_OBJ)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(BASEFLAGS) $^ -o $@ $(LIBBPF_LIBS) $(DW_LIBS) -lm
+	$(Q)$(CC) $(BASEFLAGS) $^ -o $@ $(LIBBPF_LIBS) $(DW_LIBS) $(PROTO_LIBS) -lm
 
 # ---- workloads, tests --------------------------------------------------------
 # Everything linked with librt needs libdw: tracebacks (traceback.c) name
@@ -223,6 +241,14 @@ $(OUT)/asan/tests/%: tests/%.c $(TEST_H) $(LIBRT_A)
 	$(call msg,CC-ASAN,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(RTFLAGS) $(ASANFLAGS) $(CHECK_CFLAGS) -Itests $< -o $@ $(LIBRT_A) $(CHECK_LIBS) $(RT_LIBS)
 
+# test_flamegraph decodes chromium's PNG screenshot (zlib)
+$(OUT)/tests/integration/test_flamegraph: CHECK_LIBS += -lz
+# test_report decodes chromium's PNG screenshot (zlib)
+$(OUT)/tests/integration/test_report: CHECK_LIBS += -lz
+# test_pprof decodes the profiles it checks (protoc-c code, zlib)
+$(OUT)/tests/integration/test_pprof: $(PROTO_OBJ)
+$(OUT)/tests/integration/test_pprof: CHECK_CFLAGS += -I$(OUT)/proto
+$(OUT)/tests/integration/test_pprof: CHECK_LIBS += $(PROTO_OBJ) $(PROTO_LIBS) -lz
 $(OUT)/tests/integration/%: tests/integration/%.c $(TEST_H) runtime/probes.h | $(DEPS_STAMP)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(BASEFLAGS) $(CHECK_CFLAGS) -Itests -Iruntime $< -o $@ $(CHECK_LIBS) -pthread -lm
@@ -240,9 +266,32 @@ bench: all
 bench-go: $(RTWORK)
 	$(Q)scripts/bench-ex.sh $(OUT)
 
+# make run EX=ex03: the exercise before and after under rttrace (default
+# ex02); make run EX=demo traces the bundled demo instead.
+EX       ?= ex02
 run: all
 	$(Q)scripts/require-root.sh "make run"
+ifeq ($(EX),demo)
 	$(Q)$(RTTRACE) trace -- $(OUT)/demo
+else
+	$(Q)$(RTTRACE) run $(EX)
+endif
+
+# make report: every exercise before and after on one self-contained page,
+# $(OUT)/report.html, and headless chromium's screenshot of its top,
+# $(OUT)/report.png (as root; REPORT_BENCHTIME=1s for steadier figures).
+REPORT_BENCHTIME ?= 200ms
+.PHONY: report
+report: $(RTTRACE) $(RTWORK)
+	$(Q)scripts/require-root.sh "make report"
+	$(Q)$(RTTRACE) report --html $(OUT)/report.html --benchtime $(REPORT_BENCHTIME)
+	$(call msg,SHOT,$(OUT)/report.png)
+	$(Q)rm -f $(OUT)/report.png && chromium --headless --no-sandbox --disable-gpu \
+		--hide-scrollbars --user-data-dir=$(abspath $(OUT))/.chromium \
+		--window-size=1280,4000 --screenshot=$(abspath $(OUT))/report.png \
+		file://$(abspath $(OUT))/report.html > $(OUT)/report.chromium.log 2>&1 \
+		&& test -s $(OUT)/report.png \
+		|| { cat $(OUT)/report.chromium.log; exit 1; }
 
 vmlinux: | $(DEPS_STAMP)
 	$(call msg,GEN,vmlinux.h)

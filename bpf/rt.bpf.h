@@ -45,7 +45,8 @@ static __always_inline void inc(void *map, __u32 idx)
 }
 
 /* hist_value records v (slot log2(slot_v)) into the histogram at idx of
- * map; total_ns holds the plain sum of v, whatever its unit. */
+ * map; total_ns holds the plain sum of v, whatever its unit, and max the
+ * largest v. */
 static __always_inline void hist_value(void *map, __u32 idx, __u64 slot_v,
 				       __u64 v)
 {
@@ -60,6 +61,10 @@ static __always_inline void hist_value(void *map, __u32 idx, __u64 slot_v,
 	__sync_fetch_and_add(&h->slots[slot], 1);
 	__sync_fetch_and_add(&h->count, 1);
 	__sync_fetch_and_add(&h->total_ns, v);
+	/* the map is per-CPU: only a program nested on this CPU could race,
+	 * and it would record its own value a moment later */
+	if (v > h->max)
+		h->max = v;
 }
 
 /* hist_time records a duration, slotted in the unit targ_nsec chose. */

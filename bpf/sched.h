@@ -55,6 +55,7 @@ struct hist {
 	__u32 slots[MAX_SLOTS];
 	__u64 count;	/* values recorded */
 	__u64 total_ns; /* their sum, in nanoseconds whatever the slot unit */
+	__u64 max;	/* the largest value recorded, same unit as total_ns */
 };
 
 /*

@@ -48,6 +48,7 @@ static const char doc[] =
     "  sudo rttrace attach -p 4242             # until it exits or Ctrl-C\n"
     "  sudo rttrace attach -p 4242 -d 5 --json # five seconds, as JSON\n"
     "  sudo rttrace attach -p 4242 --live      # redraw every second\n"
+    "  sudo rttrace attach -p 4242 --serve 127.0.0.1:9464 # Prometheus\n"
     "\n"
     "OPTIONS:";
 

@@ -16,6 +16,8 @@ void hist_add_percpu(struct log2_hist *h, const struct hist *cpu)
 		h->slots[i] += cpu->slots[i];
 	h->count += cpu->count;
 	h->total_ns += cpu->total_ns;
+	if (cpu->max > h->max)
+		h->max = cpu->max;
 }
 
 void hist_sub(struct log2_hist *d, const struct log2_hist *now,
@@ -25,6 +27,7 @@ void hist_sub(struct log2_hist *d, const struct log2_hist *now,
 		d->slots[i] = now->slots[i] - prev->slots[i];
 	d->count = now->count - prev->count;
 	d->total_ns = now->total_ns - prev->total_ns;
+	d->max = now->max;
 }
 
 /* slot_bounds gives slot i's inclusive range; slot 0 also holds 0. */
@@ -89,6 +92,8 @@ void hist_json(struct json *j, const struct log2_hist *h, const char *val_type)
 	json_uint(j, h->count);
 	json_key(j, "total_ns");
 	json_uint(j, h->total_ns);
+	json_key(j, "max");
+	json_uint(j, h->max);
 	json_key(j, "mean_ns");
 	json_double(j, h->count ? (double)h->total_ns / h->count : 0.0);
 	json_key(j, "unit");

@@ -16,12 +16,15 @@ struct log2_hist {
 	uint64_t slots[MAX_SLOTS];
 	uint64_t count;	   /* values recorded */
 	uint64_t total_ns; /* their sum in nanoseconds */
+	uint64_t max;	   /* the largest value, exact (not a slot bound) */
 };
 
 /* hist_add_percpu adds one CPU's struct hist into h. */
 void hist_add_percpu(struct log2_hist *h, const struct hist *cpu);
 
-/* hist_sub sets d to now - prev, slot by slot: what an interval added. */
+/* hist_sub sets d to now - prev, slot by slot: what an interval added;
+ * d->max stays the largest since the start (an interval's own is not
+ * kept). */
 void hist_sub(struct log2_hist *d, const struct log2_hist *now,
 	      const struct log2_hist *prev);
 

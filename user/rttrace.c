@@ -38,6 +38,9 @@ static const char doc[] =
     "  run EXERCISE   run an exercise before and after, traced, and "
     "compare\n"
     "  list           list the exercises, one line each\n"
+    "  report --html FILE\n"
+    "                 run every exercise before and after; one HTML "
+    "page\n"
     "\n"
     "`rttrace COMMAND --help` describes a command's options.\n"
     "\n"
@@ -89,10 +92,8 @@ struct subcommand {
 };
 
 static const struct subcommand subcommands[] = {
-    {"trace", cmd_trace},
-    {"attach", cmd_attach},
-    {"run", cmd_run},
-    {"list", cmd_list},
+    {"trace", cmd_trace}, {"attach", cmd_attach}, {"run", cmd_run},
+    {"list", cmd_list},	  {"report", cmd_report},
 };
 
 static void vmsg(const char *prefix, const char *fmt, va_list ap)

@@ -33,6 +33,8 @@ enum {
 	OPT_PARAM,	     /* run */
 	OPT_BENCHTIME,	     /* run */
 	OPT_RT_STATS,	     /* run, hidden: RT_STATS=1 for the workload */
+	OPT_HTML,	     /* report */
+	OPT_EXERCISES,	     /* report */
 };
 
 /* Subcommands; each parses its own argv, argv[0] being "rttrace NAME". */
@@ -40,6 +42,7 @@ int cmd_trace(int argc, char **argv);
 int cmd_attach(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_list(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 struct tracer;
 struct tracer_opts;

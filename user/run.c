@@ -40,59 +40,13 @@
 
 #include "../workloads/verdict.h"
 #include "json.h"
+#include "pprof.h"
 #include "probe_names.h"
 #include "rttrace.h"
+#include "run.h"
 #include "tracer.h"
 
-#define MAX_PARAMS    8
-#define MAX_METRICS   12
-#define RATE_CHANGE   2.0 /* "changed": more than this factor either way */
-#define EX_ID_LEN     8
-#define EX_FIELD_LEN  256
-#define LINE_NAME_LEN 128
-
-enum { VAR_BEFORE, VAR_AFTER, VAR_NUM };
-static const char *const variant_names[VAR_NUM] = {"before", "after"};
-
-/* One exercise, from `rtwork list`: "ex03  title  p1,p2  seed: claim". */
-struct exercise {
-	char id[EX_ID_LEN];
-	char title[EX_FIELD_LEN];
-	char params[MAX_PARAMS][64]; /* none: nparams 0 */
-	int nparams;
-	char claim[EX_FIELD_LEN];
-};
-
-/* One "value unit" of a benchmark line or of rtwork's "figures". */
-struct metric {
-	char unit[32];
-	double value;
-};
-
-/* What one variant's runs gave. */
-struct variant_run {
-	bool ran, traced_ok, untraced_ok;
-	/* traced */
-	char line[512]; /* rtwork's benchmark line, as printed */
-	char name[LINE_NAME_LEN];
-	long long n;
-	struct metric m[MAX_METRICS]; /* the line's, ns/op first */
-	int nm;
-	struct sched_target t; /* how the traced run ended */
-	int trace_status;      /* trace_program's return */
-	struct report_data *d; /* the maps at the end */
-	char *text;	       /* the report's sections (text) */
-	char *json;	       /* the report (JSON object) */
-	/* untraced, from rtwork --json */
-	int untraced_status;
-	double ns_op;			/* untraced ns/op; NAN: none */
-	struct metric fig[MAX_METRICS]; /* its "figures" */
-	int nfig;
-	char rule_metric[32];
-	bool higher_is_worse;
-	double seed_ratio; /* NAN: none given */
-	char mechanism[512];
-};
+const char *const variant_names[VAR_NUM] = {"before", "after"};
 
 static struct run_env {
 	const char *ex_arg;
@@ -258,8 +212,8 @@ static void split_params(struct exercise *ex, const char *sweep)
  * find_exercise matches the user's EX ("ex03", "Ex3", "03", "3") among
  * rtwork's; NULL after printing the valid ones.
  */
-static const struct exercise *find_exercise(const struct exercise *exs, int n,
-					    const char *arg)
+const struct exercise *find_exercise(const struct exercise *exs, int n,
+				     const char *arg)
 {
 	const char *digits = arg;
 	char want[EX_ID_LEN], *end;
@@ -297,10 +251,7 @@ static const struct exercise *find_exercise(const struct exercise *exs, int n,
  * exercise's mechanism — the seed's "why faster" — printed first; the
  * others follow in the report's order.
  */
-static const struct lead {
-	const char *ex;
-	const char *sections[8];
-} leads[] = {
+static const struct lead leads[] = {
     /* a channel send per increment: sends, blocking, wakeups */
     {"ex01",
      {"channels:", "channels by time blocked", "park duration, reason = chan",
@@ -339,7 +290,7 @@ static const struct lead {
     {"ex14", {"STW pause", "scheduler latency"}},
 };
 
-static const struct lead *find_lead(const char *id)
+const struct lead *find_lead(const char *id)
 {
 	for (size_t i = 0; i < sizeof(leads) / sizeof(leads[0]); i++)
 		if (strcmp(leads[i].ex, id) == 0)
@@ -482,7 +433,7 @@ static double rule_value(const struct variant_run *v)
 }
 
 /* traced_ns_op is the traced run's ns/op; NAN if its line is missing. */
-static double traced_ns_op(const struct variant_run *v)
+double traced_ns_op(const struct variant_run *v)
 {
 	for (int i = 0; i < v->nm; i++)
 		if (strcmp(v->m[i].unit, "ns/op") == 0)
@@ -492,6 +443,16 @@ static double traced_ns_op(const struct variant_run *v)
 
 /* ---- running a variant -----------------------------------------------------
  */
+
+/* timeline_json adds --timeline's goroutine analysis and --kernel's
+ * "kernel" key to the JSON report; arg is the tracer. */
+static void timeline_json(struct json *j, void *arg)
+{
+	struct tracer *tr = arg;
+
+	timeline_report_json(j, &tr->timeline);
+	kernel_json_key(j, &tr->kernel);
+}
 
 /* keep_report is trace_program's report: read the maps, keep both forms. */
 static int keep_report(struct tracer *tr, const struct sched_target *t,
@@ -508,18 +469,36 @@ static int keep_report(struct tracer *tr, const struct sched_target *t,
 	err = report_read(&tr->sched, &tr->mem, &tr->chan, &tr->defers, v->d);
 	if (err)
 		return err;
+	/* --timeline, --goroutines: this variant's file and analysis */
+	err = timeline_finish(&tr->timeline);
+	if (err)
+		return err;
 	f = open_memstream(&v->text, &len);
 	if (!f)
 		return -errno;
 	sched_report_text(f, t, v->d, env.report.nsec);
+	timeline_report_text(f, &tr->timeline);
+	kernel_print(f, &tr->kernel); /* --kernel: "kernel: Ms off-CPU" */
 	fclose(f);
 	f = open_memstream(&v->json, &len);
 	if (!f)
 		return -errno;
-	sched_report_json(f, t, v->d, env.report.nsec);
+	sched_report_json_with(f, t, v->d, env.report.nsec, timeline_json, tr);
 	fclose(f);
 	report_warnings(&tr->sched, v->d);
 	v->t = *t;
+	/* the CPU samples, for the exporters and `rttrace report` */
+	if (tr->prof.skel && profile_collect(&tr->prof, &v->prof) == 0)
+		v->profiled = true;
+	/* --pprof: this variant's profile, FILE-before.pb.gz … */
+	err = pprof_export(tr, v->profiled ? &v->prof : NULL, t, &env.report,
+			   v->flame_label);
+	if (err)
+		return err;
+	/* --flamegraph, --folded: this variant's files, kept for the diff */
+	if (flame_wanted(&env.report))
+		return flame_export(tr, v->profiled ? &v->prof : NULL, t,
+				    &env.report, v->flame_label, &v->flame);
 	return 0;
 }
 
@@ -565,8 +544,8 @@ static void describe_end(char *buf, size_t len, const struct sched_target *t,
  * run_variant runs one variant traced, then untraced. Returns false if
  * either failed or Ctrl-C was hit; what was gathered stays in v.
  */
-static bool run_variant(char *rtwork, const struct exercise *ex, int var,
-			const char *param, struct variant_run *v)
+bool run_variant(char *rtwork, const struct exercise *ex, int var,
+		 const char *param, struct variant_run *v)
 {
 	char *args[12], *out = NULL, why[128];
 	char *env_add[] = {"RT_STATS=1", NULL};
@@ -578,10 +557,17 @@ static bool run_variant(char *rtwork, const struct exercise *ex, int var,
 	    .quiet = true,
 	};
 	struct sched_target ut;
+	struct tracer_opts topts = env.report;
+	char *timeline = NULL;
 	FILE *f;
 	int fd;
 
 	v->ran = true;
+	/* a sweep of every parameter names each one's flamegraphs */
+	snprintf(v->flame_label, sizeof(v->flame_label), "%s%s%s",
+		 variant_names[var],
+		 param && env.param && !strcmp(env.param, "all") ? "-" : "",
+		 param && env.param && !strcmp(env.param, "all") ? param : "");
 	v->ns_op = NAN;
 	v->seed_ratio = NAN;
 	fd = memfd_create("rtwork-out", MFD_CLOEXEC);
@@ -594,7 +580,19 @@ static bool run_variant(char *rtwork, const struct exercise *ex, int var,
 	fprintf(stderr, "rttrace: %s %s%s%s: traced run, -benchtime %s...\n",
 		ex->id, variant_names[var], param ? " " : "", param ?: "",
 		env.benchtime);
-	v->trace_status = trace_program(&l, &env.report, keep_report, v, &v->t);
+	/* --timeline: each variant its own file, FILE-before.json … */
+	if (env.report.timeline) {
+		timeline =
+		    timeline_variant_path(env.report.timeline, v->flame_label);
+		if (!timeline) {
+			rt_errorf("out of memory");
+			close(fd);
+			return false;
+		}
+		topts.timeline = timeline;
+	}
+	v->trace_status = trace_program(&l, &topts, keep_report, v, &v->t);
+	free(timeline);
 	/* rtwork's stdout: the benchmark line */
 	f = fdopen(fd, "r");
 	if (f) {
@@ -660,7 +658,7 @@ static const char *si(char *buf, size_t len, double v)
 	return buf;
 }
 
-static double rate_of(const struct variant_run *v, int id)
+double rate_of(const struct variant_run *v, int id)
 {
 	return v->d && v->t.wall_s > 0 ? v->d->sched.counts[id] / v->t.wall_s
 				       : 0;
@@ -744,38 +742,27 @@ static void print_variant(const struct exercise *ex, const char *param, int var,
 	print_sections(v->text, find_lead(ex->id));
 }
 
-/* stw_stats sums the STW histograms: stops and the largest slot's top. */
-static void stw_stats(const struct variant_run *v, uint64_t *stops,
-		      double *max_top)
+/* stw_stats sums the STW histograms: stops, and the longest pause (exact:
+ * the BPF side keeps each histogram's max) in the report's unit. */
+void stw_stats(const struct variant_run *v, uint64_t *stops, double *max_pause)
 {
+	uint64_t max_ns = 0;
+
 	*stops = 0;
-	*max_top = 0;
+	*max_pause = 0;
 	if (!v->d || !v->d->has_mem)
 		return;
 	for (int r = 0; r < MEM_STW_SLOTS; r++) {
 		const struct log2_hist *h = &v->d->mem.stw[r];
 
 		*stops += h->count;
-		for (int i = MAX_SLOTS - 1; i >= 0; i--)
-			if (h->slots[i]) {
-				double top = (double)(1ULL << (i + 1));
-
-				if (top > *max_top)
-					*max_top = top;
-				break;
-			}
+		if (h->max > max_ns)
+			max_ns = h->max;
 	}
+	*max_pause = env.report.nsec ? (double)max_ns : max_ns / 1000.0;
 }
 
-/* A comparison of the two variants of one parameter. */
-struct comparison {
-	double before, after; /* the rule's metric, untraced */
-	double ratio;	      /* verdict.h's M */
-	double seed;	      /* S; NAN none */
-	enum verdict verdict;
-};
-
-static struct comparison compare(const struct variant_run v[VAR_NUM])
+struct comparison compare(const struct variant_run v[VAR_NUM])
 {
 	struct comparison c = {.ratio = NAN, .seed = v[VAR_BEFORE].seed_ratio};
 
@@ -791,7 +778,7 @@ static struct comparison compare(const struct variant_run v[VAR_NUM])
 }
 
 /* rate_changed: more than RATE_CHANGE either way, or from or to zero. */
-static bool rate_changed(double a, double b)
+bool rate_changed(double a, double b)
 {
 	if ((a == 0) != (b == 0))
 		return true;
@@ -850,12 +837,12 @@ static void print_comparison(const struct exercise *ex, const char *param,
 	    "\n  stops of the world: %llu (%s/s)", (unsigned long long)stops[0],
 	    si(a, sizeof(a), v[0].t.wall_s > 0 ? stops[0] / v[0].t.wall_s : 0));
 	if (stops[0])
-		printf(", max pause < %.0f %s", maxp[0], tu);
+		printf(", max pause %.0f %s", maxp[0], tu);
 	printf(
 	    " → %llu (%s/s)", (unsigned long long)stops[1],
 	    si(b, sizeof(b), v[1].t.wall_s > 0 ? stops[1] / v[1].t.wall_s : 0));
 	if (stops[1])
-		printf(", max pause < %.0f %s\n", maxp[1], tu);
+		printf(", max pause %.0f %s\n", maxp[1], tu);
 	else
 		printf(", max pause —\n");
 	printf("  GC cycles: %llu → %llu\n",
@@ -986,44 +973,51 @@ struct param_run {
 	struct variant_run v[VAR_NUM];
 };
 
-static void free_run(struct param_run *pr)
+void run_variant_free(struct variant_run *v)
 {
-	for (int i = 0; i < VAR_NUM; i++) {
-		free(pr->v[i].d);
-		free(pr->v[i].text);
-		free(pr->v[i].json);
-	}
+	free(v->d);
+	free(v->text);
+	free(v->json);
+	profile_result_free(&v->prof);
+	flame_run_free(&v->flame);
+	v->d = NULL;
+	v->text = v->json = NULL;
+	v->profiled = false;
 }
 
-int cmd_run(int argc, char **argv)
+static void free_run(struct param_run *pr)
 {
-	char rtwork[PATH_MAX], *list = NULL, *list_args[3];
-	struct exercise exs[32];
-	const struct exercise *ex;
-	struct param_run runs[MAX_PARAMS];
-	struct launch l = {.stdout_fd = -1, .stderr_fd = -1};
+	for (int i = 0; i < VAR_NUM; i++)
+		run_variant_free(&pr->v[i]);
+}
+
+void run_configure(const char *benchtime, bool as_root,
+		   const struct tracer_opts *o)
+{
+	env.benchtime = benchtime;
+	env.as_root = as_root;
+	env.report = *o;
+}
+
+int run_load_exercises(char *rtwork, struct exercise *exs, int max)
+{
+	char *list = NULL, *list_args[3] = {rtwork, "list", NULL};
+	struct launch l = {
+	    .argv = list_args,
+	    .stdout_fd = -1,
+	    .stderr_fd = -1,
+	    .as_root = env.as_root,
+	};
 	struct sched_target t;
-	int nex, nparams, first_var, last_var, ret = 0, nruns = 0;
-	bool failed = false;
+	int nex = 0;
 
-	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
-		return RTTRACE_EXIT_USAGE;
-
-	if (rtwork_path(rtwork, sizeof(rtwork)))
-		return RTTRACE_EXIT_FAIL;
-	list_args[0] = rtwork;
-	list_args[1] = "list";
-	list_args[2] = NULL;
-	l.argv = list_args;
-	l.as_root = env.as_root;
 	if (capture_output(&l, &list, &t) || !list) {
 		rt_errorf("`%s list` failed: rebuild rtwork with `make`",
 			  rtwork);
 		free(list);
-		return RTTRACE_EXIT_FAIL;
+		return -1;
 	}
-	nex = 0;
-	for (char *line = strtok(list, "\n"); line && nex < 32;
+	for (char *line = strtok(list, "\n"); line && nex < max;
 	     line = strtok(NULL, "\n")) {
 		char sweep[512];
 		const char *p = line;
@@ -1039,6 +1033,26 @@ int cmd_run(int argc, char **argv)
 		nex++;
 	}
 	free(list);
+	return nex;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	char rtwork[PATH_MAX];
+	struct exercise exs[MAX_EXERCISES];
+	const struct exercise *ex;
+	struct param_run runs[MAX_PARAMS];
+	int nex, nparams, first_var, last_var, ret = 0, nruns = 0;
+	bool failed = false;
+
+	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
+		return RTTRACE_EXIT_USAGE;
+
+	if (rtwork_path(rtwork, sizeof(rtwork)))
+		return RTTRACE_EXIT_FAIL;
+	nex = run_load_exercises(rtwork, exs, MAX_EXERCISES);
+	if (nex < 0)
+		return RTTRACE_EXIT_FAIL;
 	ex = find_exercise(exs, nex, env.ex_arg);
 	if (!ex)
 		return RTTRACE_EXIT_USAGE;
@@ -1102,6 +1116,20 @@ int cmd_run(int argc, char **argv)
 		    pr->v[VAR_BEFORE].d && pr->v[VAR_AFTER].d)
 			print_comparison(ex, pr->param, pr->v);
 		fflush(stdout);
+		/* the differential flamegraph of the two variants */
+		if (first_var != last_var && pr->v[VAR_BEFORE].traced_ok &&
+		    pr->v[VAR_AFTER].traced_ok) {
+			bool all = env.param && !strcmp(env.param, "all");
+			char title[256];
+
+			snprintf(title, sizeof(title), "%s%s%s", ex->id,
+				 pr->param ? " " : "", pr->param ?: "");
+			if (flame_export_diff(&env.report,
+					      &pr->v[VAR_BEFORE].flame,
+					      &pr->v[VAR_AFTER].flame,
+					      all ? pr->param : NULL, title))
+				failed = true;
+		}
 	}
 
 	if (env.report.json) {

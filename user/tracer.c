@@ -17,7 +17,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "flamegraph.h"
+#include "pprof.h"
 #include "rttrace.h"
+#include "serve.h"
 #include "signatures.h"
 #include "tracer.h"
 
@@ -73,6 +76,43 @@ error_t tracer_parse_opt(int key, char *arg, struct argp_state *state,
 	case OPT_NO_PROFILE:
 		o->no_profile = true;
 		break;
+	case OPT_KERNEL:
+		o->kernel = true;
+		break;
+	case OPT_TIMELINE:
+		if (!*arg)
+			argp_error(state, "--timeline needs a file name");
+		o->timeline = arg;
+		break;
+	case OPT_GOROUTINES:
+		o->goroutines = true;
+		break;
+	case OPT_RINGBUF_SIZE:
+		o->ringbuf_size = timeline_parse_size(arg);
+		if (!o->ringbuf_size)
+			argp_error(state,
+				   "invalid --ringbuf-size: %s (bytes, or "
+				   "with K, M or G; at most 2G)",
+				   arg);
+		break;
+	case OPT_FLAMEGRAPH:
+	case OPT_FOLDED:
+		if (!*arg)
+			argp_error(state, "--%s needs a file name",
+				   key == OPT_FOLDED ? "folded" : "flamegraph");
+		*(key == OPT_FOLDED ? &o->folded : &o->flamegraph) = arg;
+		break;
+	case OPT_BLOCKING:
+		o->blocking = true;
+		break;
+	case OPT_OFFCPU:
+		o->offcpu = true; /* the kernel view is loaded for it */
+		break;
+	case OPT_PPROF:
+		if (!*arg)
+			argp_error(state, "--pprof needs a file name");
+		o->pprof = arg;
+		break;
 	case OPT_STACK_MAP_SIZE:
 		errno = 0;
 		n = strtol(arg, &end, 0);
@@ -80,6 +120,18 @@ error_t tracer_parse_opt(int key, char *arg, struct argp_state *state,
 			argp_error(state, "invalid --stack-map-size: %s", arg);
 		o->stack_map_size = n;
 		break;
+	case OPT_SERVE: {
+		char host[256], port[8];
+
+		if (serve_parse_addr(arg, host, sizeof(host), port,
+				     sizeof(port)))
+			argp_error(state,
+				   "invalid --serve: %s (write HOST:PORT, "
+				   "[IPV6]:PORT, :PORT or HOST)",
+				   arg);
+		o->serve = arg;
+		break;
+	}
 	case OPT_INTERVAL:
 		if (!parse_duration(arg, &o->interval_s))
 			argp_error(state,
@@ -110,6 +162,10 @@ int tracer_start(struct tracer *tr, pid_t pid, const char *path,
 	struct defer_opts dopts = {.tgid = pid};
 	int err;
 
+	if (o->pprof && o->no_profile) {
+		rt_errorf("--pprof writes the CPU samples: drop --no-profile");
+		return -EINVAL;
+	}
 	err = sched_load(&tr->sched, &sopts);
 	if (!err)
 		err = sched_attach(&tr->sched, pid, path, probes);
@@ -140,12 +196,56 @@ int tracer_start(struct tracer *tr, pid_t pid, const char *path,
 
 		err = profile_start(&tr->prof, &popts);
 	}
+	/* the blocking profile: a stack walk per park, only when asked */
+	if (!err && o->blocking) {
+		struct block_opts bopts = {
+		    .tgid = pid,
+		    .max_goroutines = o->max_goroutines,
+		    .max_stacks = o->stack_map_size,
+		};
+
+		if (block_wanted(probes))
+			err = block_start(&tr->block, &bopts, path, probes);
+		else
+			rt_warnf("--blocking: %s has no gopark/goready probes",
+				 path);
+	}
+	/* the timeline's ring buffer only when asked: it costs per event */
+	if (!err && (o->timeline || o->goroutines)) {
+		struct timeline_opts topts = {
+		    .tgid = pid,
+		    .path = o->timeline,
+		    .ringbuf_size = o->ringbuf_size,
+		};
+
+		err = timeline_start(&tr->timeline, path, probes, &topts);
+	}
+	/* the kernel's view: tracepoints joined to the goroutines */
+	if (!err && (o->kernel || o->offcpu)) {
+		struct kernel_opts kopts = {.tgid = pid, .nsec = o->nsec};
+
+		err = kernel_start(&tr->kernel, &kopts, path, probes);
+	}
+	/* last: a scrape must find every concern attached */
+	if (!err && o->serve)
+		err =
+		    serve_start(&tr->serve, o->serve, tr, pid, probes, o->nsec);
 	return err;
 }
 
+/* What the report's JSON adds after its sections. */
+struct report_extra {
+	struct sig_table *sig;
+	struct tracer *tr;
+};
+
 static void signatures_json(struct json *j, void *arg)
 {
-	sig_json(j, arg);
+	const struct report_extra *x = arg;
+
+	sig_json(j, x->sig);
+	timeline_report_json(j, &x->tr->timeline);
+	kernel_json_key(j, &x->tr->kernel);
 }
 
 /* note_top_stacks shows the hottest sampled stacks with --verbose, so the
@@ -194,7 +294,7 @@ int tracer_report(struct tracer *tr, const struct sched_target *t,
 	};
 	uint64_t parks[SCHED_WAIT_HISTS];
 	bool profiled = false;
-	int err;
+	int err, tl_err;
 
 	if (tr->prof.skel) {
 		err = profile_collect(&tr->prof, &prof);
@@ -204,6 +304,8 @@ int tracer_report(struct tracer *tr, const struct sched_target *t,
 		else
 			profiled = true;
 	}
+	/* --timeline: write the file, sum the goroutine analysis */
+	tl_err = timeline_finish(&tr->timeline);
 	d = malloc(sizeof(*d));
 	sig = malloc(sizeof(*sig));
 	if (!d || !sig) {
@@ -223,11 +325,15 @@ int tracer_report(struct tracer *tr, const struct sched_target *t,
 	sig_compute(sig, &in);
 
 	if (o->json) {
+		struct report_extra x = {.sig = sig, .tr = tr};
+
 		sched_report_json_with(stdout, t, d, o->nsec, signatures_json,
-				       sig);
+				       &x);
 	} else {
 		sched_report_text(stdout, t, d, o->nsec);
 		sig_print(stdout, sig);
+		timeline_report_text(stdout, &tr->timeline);
+		kernel_print(stdout, &tr->kernel);
 	}
 	fflush(stdout);
 	report_warnings(&tr->sched, d);
@@ -236,11 +342,19 @@ int tracer_report(struct tracer *tr, const struct sched_target *t,
 		if (rttrace_env.verbose)
 			note_top_stacks(&prof, 5);
 	}
+	if (o->pprof)
+		err = pprof_export(tr, profiled ? &prof : NULL, t, o, NULL);
+	if (flame_wanted(o)) {
+		int ferr =
+		    flame_export(tr, profiled ? &prof : NULL, t, o, NULL, NULL);
+
+		err = err ? err : ferr;
+	}
 out:
 	profile_result_free(&prof);
 	free(sig);
 	free(d);
-	return err;
+	return err ? err : tl_err;
 }
 
 void tracer_stop(struct tracer *tr)
@@ -251,7 +365,13 @@ void tracer_stop(struct tracer *tr)
 	 */
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
+	/* first: its thread reads the maps destroyed below */
+	serve_stop(tr->serve);
+	tr->serve = NULL;
+	timeline_destroy(&tr->timeline);
 	profile_stop(&tr->prof);
+	kernel_destroy(&tr->kernel);
+	block_stop(&tr->block);
 	defer_destroy(&tr->defers);
 	chan_destroy(&tr->chan);
 	mem_destroy(&tr->mem);

@@ -11,11 +11,14 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "block_user.h"
 #include "chan_user.h"
 #include "defer_user.h"
+#include "kernel_user.h"
 #include "mem_user.h"
 #include "profile_user.h"
 #include "sched_user.h"
+#include "timeline_user.h"
 #include "usdt_check.h"
 
 /* argp keys of the long-only options; above the ASCII short options */
@@ -27,6 +30,16 @@ enum {
 	OPT_FREQ,
 	OPT_NO_PROFILE,
 	OPT_STACK_MAP_SIZE,
+	OPT_PPROF,	/* pprof.c */
+	OPT_FLAMEGRAPH, /* flamegraph_export.c */
+	OPT_FOLDED,
+	OPT_BLOCKING,
+	OPT_OFFCPU,
+	OPT_SERVE,	  /* serve.c */
+	OPT_TIMELINE,	  /* timeline.c */
+	OPT_RINGBUF_SIZE, /* timeline.c */
+	OPT_GOROUTINES,	  /* timeline.c */
+	OPT_KERNEL,	  /* kernel.c */
 };
 
 /*
@@ -52,10 +65,40 @@ enum {
 	 "--live's period: 1s, 250ms, 0.5 (seconds; default 1s)", 0},	\
 	{"freq", OPT_FREQ, "HZ", 0,					\
 	 "CPU samples per second per CPU (default 99)", 0},		\
+	{"kernel", OPT_KERNEL, NULL, 0,					\
+	 "The kernel's view: each M's off-CPU time by reason (futex idle, " \
+	 "STW, locked G, syscall, preempted), run-queue latency, futex " \
+	 "waits per goroutine", 0},					\
 	{"no-profile", OPT_NO_PROFILE, NULL, 0,				\
 	 "Do not sample the CPU (no CPU rows in the signatures)", 0},	\
+	{"timeline", OPT_TIMELINE, "FILE", 0,				\
+	 "Write a Chrome/Perfetto trace (JSON) of every goroutine run, "	\
+	 "GC and STW, and print the goroutine analysis (with run "	\
+	 "--variant both: FILE-before, FILE-after)", 0},		\
+	{"goroutines", OPT_GOROUTINES, NULL, 0,				\
+	 "Print the goroutine analysis (per creation site) without "	\
+	 "writing a --timeline file", 0},				\
+	{"ringbuf-size", OPT_RINGBUF_SIZE, "N", 0,			\
+	 "--timeline's ring buffer: bytes or 64M (default 16M)", 0},	\
+	{"flamegraph", OPT_FLAMEGRAPH, "FILE.svg", 0,			\
+	 "Write the CPU flamegraph (interactive SVG)", 0},		\
+	{"folded", OPT_FOLDED, "FILE", 0,				\
+	 "Write the CPU samples as folded stacks (FlameGraph, "	\
+	 "inferno, speedscope)", 0},					\
+	{"blocking", OPT_BLOCKING, NULL, 0,				\
+	 "Profile where goroutines block, by wait reason, weighted by "	\
+	 "blocked time (FILE-blocking.svg / folded)", 0},		\
+	{"offcpu", OPT_OFFCPU, NULL, 0,					\
+	 "Add the off-CPU flamegraph of the kernel's view "		\
+	 "(FILE-offcpu.svg / folded; implies --kernel)", 0},		\
+	{"pprof", OPT_PPROF, "FILE", 0,					\
+	 "Write the CPU samples as a gzipped pprof profile (with "	\
+	 "--blocking, FILE-blocking.pb.gz too)", 0},			\
 	{"stack-map-size", OPT_STACK_MAP_SIZE, "N", 0,			\
-	 "Distinct sampled stacks kept (default 16384)", 0}
+	 "Distinct sampled stacks kept (default 16384)", 0},		\
+	{"serve", OPT_SERVE, "ADDR", 0,					\
+	 "Serve Prometheus/OpenMetrics /metrics on ADDR while tracing: "	\
+	 "127.0.0.1:9464, [::1]:9464, :9464 (default port 9464)", 0}
 /* clang-format on */
 
 /* The report's options (RT_REPORT_OPTIONS). */
@@ -67,7 +110,17 @@ struct tracer_opts {
 	double interval_s;	     /* --interval; 0: TRACER_INTERVAL_S */
 	unsigned int freq;	     /* --freq; 0: PROFILE_DEFAULT_FREQ */
 	bool no_profile;	     /* --no-profile */
+	bool kernel;		     /* --kernel (--offcpu implies it) */
 	unsigned int stack_map_size; /* 0: PROFILE_MAX_STACKS */
+	const char *timeline;	     /* --timeline FILE; NULL: none */
+	bool goroutines;	     /* --goroutines: the analysis, no file */
+	unsigned int ringbuf_size;   /* --ringbuf-size; 0: TL_RINGBUF_DEFAULT */
+	const char *pprof;	     /* --pprof FILE; NULL: none (pprof.h) */
+	const char *flamegraph;	     /* --flamegraph FILE.svg; NULL: none */
+	const char *folded;	     /* --folded FILE; NULL: none */
+	bool blocking;		     /* --blocking: load block.bpf.c */
+	bool offcpu;		     /* --offcpu: the kernel's off-CPU stacks */
+	const char *serve; /* --serve ADDR; NULL: no endpoint (serve.h) */
 };
 
 /* --live's period when --interval is not given */
@@ -80,6 +133,10 @@ struct tracer {
 	struct chan_session chan;
 	struct defer_session defers;
 	struct profile_session prof; /* CPU samples; unused with --no-profile */
+	struct kernel_session kernel;	  /* --kernel; skel NULL without */
+	struct timeline_session timeline; /* --timeline, --goroutines */
+	struct block_session block;	  /* --blocking's profile */
+	struct serve *serve;		  /* --serve's endpoint, or NULL */
 };
 
 /*
