@@ -108,23 +108,6 @@ static const struct argp_option opts[] = {
     {},
 };
 
-/* valid_benchtime: as run.c's — a duration with a unit, or a count "Nx". */
-static bool valid_benchtime(const char *s)
-{
-	double sec;
-	char *end;
-	long n;
-
-	if (!*s || strpbrk(s, " \t"))
-		return false;
-	if (s[strlen(s) - 1] == 'x') {
-		errno = 0;
-		n = strtol(s, &end, 10);
-		return !errno && n > 0 && end == s + strlen(s) - 1;
-	}
-	return strpbrk(s, "smunh") && parse_duration(s, &sec);
-}
-
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
 	switch (key) {

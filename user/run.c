@@ -104,7 +104,7 @@ static const struct argp_option opts[] = {
 };
 
 /* valid_benchtime: Go's durations (parse_duration) or a count "Nx". */
-static bool valid_benchtime(const char *s)
+bool valid_benchtime(const char *s)
 {
 	double sec;
 	char *end;

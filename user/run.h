@@ -124,6 +124,10 @@ double traced_ns_op(const struct variant_run *v);
 double rate_of(const struct variant_run *v, int id);
 /* rate_changed: more than RATE_CHANGE either way, or from or to zero. */
 bool rate_changed(double a, double b);
+/* valid_benchtime: a -benchtime rtwork takes: a Go duration with a unit
+ * (1s, 500ms) or a count (100x). */
+bool valid_benchtime(const char *s);
+
 /* stw_stats sums the STW histograms: stops, and the longest pause (exact)
  * in the report's unit (µs, or ns with --nsec). */
 void stw_stats(const struct variant_run *v, uint64_t *stops, double *max_pause);
