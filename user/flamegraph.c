@@ -592,12 +592,10 @@ static int tree_build(struct tree *t, const struct folded *after,
 #define YPAD_BOTTOM  (FONT_SIZE * 2 + 10) /* the details line */
 #define MIN_WIDTH_PX 0.1
 
-/* xml_escape writes s[0..len) as XML character data or an attribute
- * value: markup and quotes as entities, and the control characters XML
- * 1.0 forbids as '?'. */
-static void xml_escape(FILE *f, const char *s, size_t len)
+/* markup_escape: see flamegraph.h. */
+void markup_escape(FILE *f, const char *s, size_t len)
 {
-	for (size_t i = 0; i < len; i++) {
+	for (size_t i = 0; i < len && s[i]; i++) {
 		unsigned char c = (unsigned char)s[i];
 
 		switch (c) {
@@ -617,14 +615,18 @@ static void xml_escape(FILE *f, const char *s, size_t len)
 			fputs("&apos;", f);
 			break;
 		default:
-			fputc(c < 0x20 && c != '\t' ? '?' : c, f);
+			/* XML allows no other control characters */
+			fputc(c < 0x20 && c != '\t' && c != '\n' && c != '\r'
+				  ? '?'
+				  : c,
+			      f);
 		}
 	}
 }
 
 static void xml_escape_str(FILE *f, const char *s)
 {
-	xml_escape(f, s, strlen(s));
+	markup_escape(f, s, strlen(s));
 }
 
 /* amount formats a weight in unit for people: ns as a duration. */
@@ -945,9 +947,9 @@ static void svg_label(FILE *f, const char *name, size_t len, double w)
 	if (n < 3)
 		return;
 	if ((size_t)n >= len) {
-		xml_escape(f, name, len);
+		markup_escape(f, name, len);
 	} else {
-		xml_escape(f, name, (size_t)n - 2);
+		markup_escape(f, name, (size_t)n - 2);
 		fputs("..", f);
 	}
 }
@@ -967,7 +969,7 @@ static void frame_title(FILE *f, const struct node *nd, double total,
 	char a[64], b[64];
 	const char *unit = st->fo->unit;
 
-	xml_escape(f, nd->name, nd->namelen);
+	markup_escape(f, nd->name, nd->namelen);
 	amount(a, sizeof(a), nd->w, unit);
 	if (!st->diff) {
 		fprintf(f, " (%s, %.2f%%)", a,

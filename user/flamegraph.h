@@ -103,6 +103,14 @@ int folded_write_diff(FILE *f, const struct folded *before,
 int folded_read(FILE *f, struct folded *out);
 
 /*
+ * markup_escape writes s[0..len) (or up to a NUL) as XML/HTML text or
+ * attribute value: & < > " ' as entities, control characters other than
+ * tab and newlines as '?'. The SVG, the HTML report and --serve's index
+ * page all escape through it.
+ */
+void markup_escape(FILE *f, const char *s, size_t len);
+
+/*
  * flamegraph_svg draws fo as an interactive SVG: frames as boxes whose
  * width is their share of the total, callers below callees; hover shows
  * name, weight and share, a click zooms into a frame, Search (or Ctrl-F)

@@ -153,35 +153,9 @@ static const struct argp argp = {
 /* ---- escaping and formatting ----------------------------------------------
  */
 
-/* html_escapen writes s[0..n) with &, <, >, " and ' escaped. */
-static void html_escapen(FILE *f, const char *s, size_t n)
-{
-	for (size_t i = 0; i < n && s[i]; i++) {
-		switch (s[i]) {
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		case '\'':
-			fputs("&#39;", f);
-			break;
-		default:
-			fputc(s[i], f);
-		}
-	}
-}
-
 static void html_escape(FILE *f, const char *s)
 {
-	html_escapen(f, s ? s : "", SIZE_MAX);
+	markup_escape(f, s ? s : "", SIZE_MAX);
 }
 
 /* eprintf formats like fprintf, then writes the result escaped. */
@@ -551,13 +525,13 @@ static void block_html(FILE *f, const struct block *b)
 	size_t tlen = eol ? (size_t)(eol - b->s) : b->len;
 
 	fputs("<div class=\"block\"><div class=\"bt\">", f);
-	html_escapen(f, b->s, tlen);
+	markup_escape(f, b->s, tlen);
 	fputs("</div>\n", f);
 	if (parse_hist(b, &h)) {
 		hist_svg(f, &h);
 	} else if (eol) {
 		fputs("<pre>", f);
-		html_escapen(f, eol + 1, b->len - tlen - 1);
+		markup_escape(f, eol + 1, b->len - tlen - 1);
 		fputs("</pre>\n", f);
 	}
 	fputs("</div>\n", f);
@@ -799,7 +773,7 @@ static void embed_svg(FILE *f, const char *svg, size_t len, const char *label)
 	html_escape(f, "<!DOCTYPE html><html><head><meta charset=\"utf-8\">"
 		       "<style>body{margin:0}svg{display:block}</style></head>"
 		       "<body>");
-	html_escapen(f, root, len - (size_t)(root - svg));
+	markup_escape(f, root, len - (size_t)(root - svg));
 	html_escape(f, "</body></html>");
 	fputs("\"></iframe>\n", f);
 }

@@ -82,6 +82,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "flamegraph.h"
 #include "mem_user.h"
 #include "probe_names.h"
 #include "rttrace.h"
@@ -843,28 +844,6 @@ static const char *header_value(char *headers, const char *name, char *out,
 	return NULL;
 }
 
-static void html_escaped(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		default:
-			fputc(*s, f);
-		}
-	}
-}
-
 static void serve_index(struct serve *s, int fd, bool head)
 {
 	char *body = NULL;
@@ -880,7 +859,7 @@ static void serve_index(struct serve *s, int fd, bool head)
 		"<!DOCTYPE html>\n<html><head><title>rttrace</title>"
 		"</head><body>\n<h1>rttrace</h1>\n<p>Tracing PID %d (",
 		(int)s->t.pid);
-	html_escaped(f, s->exe);
+	markup_escape(f, s->exe, strlen(s->exe));
 	fputs(")</p>\n<p><a href=\"/metrics\">/metrics</a>: its librt "
 	      "probes' counters and histograms, in the Prometheus text "
 	      "format or OpenMetrics.</p>\n</body></html>\n",
