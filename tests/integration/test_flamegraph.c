@@ -19,9 +19,9 @@
  * repository root, $RTTRACE_BUILD naming the build (default "build").
  */
 #include <math.h>
-#include <zlib.h>
 
 #include "rtt_cmd.h"
+#include "png_check.h"
 #include "xml_check.h"
 
 #define TIMEOUT 600
@@ -186,102 +186,6 @@ END_TEST
 
 /* ---- a PNG decoder: just what chromium's screenshots need ------------ */
 
-struct image {
-	uint32_t w, h;
-	int bpp; /* bytes per pixel: 3 (RGB) or 4 (RGBA) */
-	unsigned char *px;
-};
-
-static uint32_t be32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
-static int paeth(int a, int b, int c)
-{
-	int p = a + b - c, pa = abs(p - a), pb = abs(p - b), pc = abs(p - c);
-
-	return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
-}
-
-/* png_decode decodes an 8-bit RGB or RGBA non-interlaced PNG. */
-static struct image png_decode(const unsigned char *d, size_t len)
-{
-	static const unsigned char sig[8] = {0x89, 'P',	 'N',  'G',
-					     '\r', '\n', 0x1a, '\n'};
-	struct image im = {0};
-	unsigned char *idat = NULL, *raw;
-	size_t nidat = 0, stride;
-	uLongf rawlen;
-
-	ck_assert_msg(len > 8 && memcmp(d, sig, 8) == 0, "not a PNG");
-	for (size_t o = 8; o + 12 <= len;) {
-		uint32_t n = be32(d + o);
-		const unsigned char *type = d + o + 4, *data = d + o + 8;
-
-		ck_assert(o + 12 + n <= len);
-		if (memcmp(type, "IHDR", 4) == 0) {
-			im.w = be32(data);
-			im.h = be32(data + 4);
-			ck_assert_msg(data[8] == 8, "bit depth %d", data[8]);
-			ck_assert_msg(data[9] == 2 || data[9] == 6,
-				      "colour type %d", data[9]);
-			ck_assert_msg(data[12] == 0, "interlaced PNG");
-			im.bpp = data[9] == 6 ? 4 : 3;
-		} else if (memcmp(type, "IDAT", 4) == 0) {
-			idat = realloc(idat, nidat + n);
-			ck_assert_ptr_nonnull(idat);
-			memcpy(idat + nidat, data, n);
-			nidat += n;
-		}
-		o += 12 + n;
-	}
-	ck_assert(im.w && im.h && nidat);
-	stride = (size_t)im.w * im.bpp;
-	rawlen = (uLongf)(im.h * (stride + 1));
-	raw = malloc(rawlen);
-	ck_assert_ptr_nonnull(raw);
-	ck_assert_int_eq(uncompress(raw, &rawlen, idat, nidat), Z_OK);
-	ck_assert_uint_eq(rawlen, im.h * (stride + 1));
-	im.px = malloc(im.h * stride);
-	ck_assert_ptr_nonnull(im.px);
-	for (uint32_t y = 0; y < im.h; y++) {
-		const unsigned char *in = raw + y * (stride + 1) + 1;
-		unsigned char *out = im.px + y * stride;
-		const unsigned char *up = y ? out - stride : NULL;
-		int filter = in[-1];
-
-		for (size_t x = 0; x < stride; x++) {
-			int a = x >= (size_t)im.bpp ? out[x - im.bpp] : 0;
-			int b = up ? up[x] : 0;
-			int c = up && x >= (size_t)im.bpp ? up[x - im.bpp] : 0;
-			int v = in[x];
-
-			switch (filter) {
-			case 1:
-				v += a;
-				break;
-			case 2:
-				v += b;
-				break;
-			case 3:
-				v += (a + b) / 2;
-				break;
-			case 4:
-				v += paeth(a, b, c);
-				break;
-			default:
-				ck_assert_msg(filter == 0, "filter %d", filter);
-			}
-			out[x] = (unsigned char)v;
-		}
-	}
-	free(raw);
-	free(idat);
-	return im;
-}
-
 START_TEST(test_svg_renders_in_chromium_with_its_frames)
 {
 	char *dir = scratch(), *svgp = path_in(dir, "cpu.svg");
@@ -289,7 +193,7 @@ START_TEST(test_svg_renders_in_chromium_with_its_frames)
 	char *opts[] = {"--freq", "499", "--flamegraph", svgp, NULL};
 	const char *chromium = "/usr/bin/chromium";
 	unsigned long warm = 0, aqua = 0;
-	struct image im;
+	struct png im;
 	struct run r;
 	char *data;
 	struct stat st;
@@ -327,7 +231,7 @@ START_TEST(test_svg_renders_in_chromium_with_its_frames)
 	 * (the goroutine entry) aqua.
 	 */
 	for (size_t i = 0; i < (size_t)im.w * im.h; i++) {
-		const unsigned char *p = im.px + i * im.bpp;
+		const unsigned char *p = im.px + i * im.channels;
 
 		if (p[0] > 190 && p[1] < 140 && p[2] < 90)
 			warm++;
