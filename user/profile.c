@@ -355,6 +355,14 @@ static int symbolize_stack(struct profile_session *s, int fd,
 			frame_add(st, uips[i], sf[j].name, sf[j].file,
 				  sf[j].line, sf[j].module, false,
 				  sf[j].inlined);
+		/* A return address in no mapping is no return address: the
+		 * frame-pointer chain went through a frame that keeps no
+		 * frame pointer (libc's thread start), and what it walks
+		 * beyond is garbage — once a 126-frame tower of [unknown]
+		 * that pushed the real flamegraph off the screen. One
+		 * [unknown] frame stands for it. */
+		if (i > 0 && n == 1 && !sf[0].name && !sf[0].module)
+			break;
 		/* the caller the frame-pointer walk skipped (profile.h) */
 		if (i == 0 && k->leaf_ret &&
 		    usyms_ret_at_sp(s->usyms, uips[0])) {
