@@ -33,8 +33,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
-#define BPF_USDT_MAX_SPEC_CNT 1024
-#include <bpf/usdt.bpf.h>
+#include "probe.bpf.h"
 #include <asm-generic/errno.h>
 #include "bits.bpf.h"
 #include "block.h"
@@ -68,8 +67,7 @@ struct {
 
 PERCPU_ARRAY(stats, BLOCK_STAT_NUM, __u64);
 
-SEC("usdt")
-int BPF_USDT(gopark, __u64 goid, __u64 reason)
+RT_PROBE_PROG(gopark, __u64 goid, __u64 reason, __u64 n)
 {
 	struct block_park p = {};
 	long id;
@@ -92,8 +90,7 @@ int BPF_USDT(gopark, __u64 goid, __u64 reason)
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(goready, __u64 goid, __u64 by_goid)
+RT_PROBE_PROG(goready, __u64 goid, __u64 by_goid, __u64 n)
 {
 	struct block_val *v, init = {};
 	struct block_park *p;
@@ -131,8 +128,7 @@ int BPF_USDT(goready, __u64 goid, __u64 by_goid)
 
 /* goend drops a park never readied (a goroutine cannot end parked, but a
  * stale entry of a reused goid must not be timed). */
-SEC("usdt")
-int BPF_USDT(goend, __u64 goid)
+RT_PROBE_PROG(goend, __u64 goid, __u64 n)
 {
 	if (traced())
 		bpf_map_delete_elem(&parked, &goid);

@@ -30,10 +30,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
-/* chansend and chanrecv sites are inlined into many callers; see
- * sched.bpf.c */
-#define BPF_USDT_MAX_SPEC_CNT 1024
-#include <bpf/usdt.bpf.h>
+#include "probe.bpf.h"
 #include "bits.bpf.h"
 #include "maps.bpf.h"
 #include "chan.h"
@@ -89,9 +86,10 @@ static __always_inline __u64 nonneg(__u64 ns, __u32 err)
 	return 0;
 }
 
-/* block_add adds one blocked operation on chan to the chans map. */
+/* block_add adds n blocked operations on chan to the chans map (one
+ * sampled, standing for n). */
 static __always_inline void block_add(__u64 chan, __u64 elemsize, __u64 ns,
-				      bool send)
+				      bool send, __u64 n)
 {
 	struct chan_block *b;
 
@@ -101,11 +99,11 @@ static __always_inline void block_add(__u64 chan, __u64 elemsize, __u64 ns,
 		return;
 	}
 	if (send) {
-		__sync_fetch_and_add(&b->send_ns, ns);
-		__sync_fetch_and_add(&b->send_count, 1);
+		__sync_fetch_and_add(&b->send_ns, ns * n);
+		__sync_fetch_and_add(&b->send_count, n);
 	} else {
-		__sync_fetch_and_add(&b->recv_ns, ns);
-		__sync_fetch_and_add(&b->recv_count, 1);
+		__sync_fetch_and_add(&b->recv_ns, ns * n);
+		__sync_fetch_and_add(&b->recv_count, n);
 	}
 	b->elemsize = elemsize;
 }
@@ -135,87 +133,82 @@ static __always_inline void heap_seen(__u64 p, __u64 heaplen)
 	}
 }
 
-SEC("usdt")
-int BPF_USDT(chansend, __u64 chan, __u64 elemsize, __u64 buffered,
-	     __u64 blocked_ns, __u64 goid)
+RT_PROBE_PROG(chansend, __u64 chan, __u64 elemsize, __u64 buffered,
+	     __u64 blocked_ns, __u64 goid, __u64 n)
 {
 	__u64 ns;
 
 	if (!traced())
 		return 0;
-	inc(&counts, CHAN_PROBE_CHANSEND);
+	add(&counts, CHAN_PROBE_CHANSEND, n);
 	if (buffered)
-		inc(&sums, CHAN_SUM_SEND_BUFFERED);
+		add(&sums, CHAN_SUM_SEND_BUFFERED, n);
 	ns = nonneg(blocked_ns, CHAN_ERR_NEGATIVE_BLOCKED);
 	if (!ns)
 		return 0;
-	inc(&sums, CHAN_SUM_SEND_BLOCKED);
-	add(&sums, CHAN_SUM_SEND_BLOCKED_NS, ns);
-	block_add(chan, elemsize, ns, true);
+	add(&sums, CHAN_SUM_SEND_BLOCKED, n);
+	add(&sums, CHAN_SUM_SEND_BLOCKED_NS, ns * n);
+	block_add(chan, elemsize, ns, true, n);
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(chanrecv, __u64 chan, __u64 elemsize, __u64 flags,
-	     __u64 blocked_ns, __u64 goid)
+RT_PROBE_PROG(chanrecv, __u64 chan, __u64 elemsize, __u64 flags,
+	     __u64 blocked_ns, __u64 goid, __u64 n)
 {
 	__u64 ns;
 
 	if (!traced())
 		return 0;
-	inc(&counts, CHAN_PROBE_CHANRECV);
+	add(&counts, CHAN_PROBE_CHANRECV, n);
 	if (flags & CHAN_RECV_BUFFERED)
-		inc(&sums, CHAN_SUM_RECV_BUFFERED);
+		add(&sums, CHAN_SUM_RECV_BUFFERED, n);
 	if (flags & CHAN_RECV_CLOSED)
-		inc(&sums, CHAN_SUM_RECV_CLOSED);
+		add(&sums, CHAN_SUM_RECV_CLOSED, n);
 	ns = nonneg(blocked_ns, CHAN_ERR_NEGATIVE_BLOCKED);
 	if (!ns)
 		return 0;
-	inc(&sums, CHAN_SUM_RECV_BLOCKED);
-	add(&sums, CHAN_SUM_RECV_BLOCKED_NS, ns);
-	block_add(chan, elemsize, ns, false);
+	add(&sums, CHAN_SUM_RECV_BLOCKED, n);
+	add(&sums, CHAN_SUM_RECV_BLOCKED_NS, ns * n);
+	block_add(chan, elemsize, ns, false, n);
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(chanclose, __u64 chan, __u64 goid)
+RT_PROBE_PROG(chanclose, __u64 chan, __u64 goid, __u64 n)
 {
 	if (traced())
-		inc(&counts, CHAN_PROBE_CHANCLOSE);
+		add(&counts, CHAN_PROBE_CHANCLOSE, n);
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(selectgo, __u64 ncases, __u64 has_default, __u64 goid)
+RT_PROBE_PROG(selectgo, __u64 ncases, __u64 has_default, __u64 goid, __u64 n)
 {
 	__u64 ts;
 
 	if (!traced())
 		return 0;
-	inc(&counts, CHAN_PROBE_SELECTGO);
-	add(&sums, CHAN_SUM_SELECT_CASES, ncases);
+	add(&counts, CHAN_PROBE_SELECTGO, n);
+	add(&sums, CHAN_SUM_SELECT_CASES, ncases * n);
 	if (has_default)
-		inc(&sums, CHAN_SUM_SELECT_DEFAULT);
+		add(&sums, CHAN_SUM_SELECT_DEFAULT, n);
 	ts = bpf_ktime_get_ns();
 	if (bpf_map_update_elem(&select_starts, &goid, &ts, BPF_ANY))
 		inc(&errors, CHAN_ERR_SELECT_MAP_FULL);
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(selectgo_ret, __u64 chosen, __u64 blocked_ns, __u64 goid)
+RT_PROBE_PROG(selectgo_ret, __u64 chosen, __u64 blocked_ns, __u64 goid, __u64 n)
 {
 	__u64 *start, ns;
 
 	if (!traced())
 		return 0;
-	inc(&counts, CHAN_PROBE_SELECTGO_RET);
+	add(&counts, CHAN_PROBE_SELECTGO_RET, n);
 	ns = nonneg(blocked_ns, CHAN_ERR_NEGATIVE_BLOCKED);
-	add(&sums, CHAN_SUM_SELECT_BLOCKED_NS, ns);
+	add(&sums, CHAN_SUM_SELECT_BLOCKED_NS, ns * n);
 	if ((__s64)chosen < 0)
-		inc(&selects, CHAN_SEL_DEFAULT);
+		add(&selects, CHAN_SEL_DEFAULT, n);
 	else
-		inc(&selects, ns ? CHAN_SEL_BLOCKED : CHAN_SEL_READY);
+		add(&selects, ns ? CHAN_SEL_BLOCKED : CHAN_SEL_READY, n);
 	start = bpf_map_lookup_elem(&select_starts, &goid);
 	if (!start) {
 		inc(&errors, CHAN_ERR_SELECT_UNPAIRED);
@@ -226,47 +219,45 @@ int BPF_USDT(selectgo_ret, __u64 chosen, __u64 blocked_ns, __u64 goid)
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(addtimer, __u64 when, __u64 heaplen, __u64 p)
+RT_PROBE_PROG(addtimer, __u64 when, __u64 heaplen, __u64 p, __u64 n)
 {
 	if (!traced())
 		return 0;
-	inc(&counts, CHAN_PROBE_ADDTIMER);
+	add(&counts, CHAN_PROBE_ADDTIMER, n);
 	hist_value(&heaplen_hist, 0, heaplen, heaplen);
 	heap_seen(p, heaplen);
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(deltimer, __u64 when, __u64 heaplen, __u64 p)
+RT_PROBE_PROG(deltimer, __u64 when, __u64 heaplen, __u64 p, __u64 n)
 {
 	if (!traced())
 		return 0;
-	inc(&counts, CHAN_PROBE_DELTIMER);
+	add(&counts, CHAN_PROBE_DELTIMER, n);
 	heap_seen(p, heaplen);
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(modtimer, __u64 when, __u64 heaplen, __u64 p)
+RT_PROBE_PROG(modtimer, __u64 when, __u64 heaplen, __u64 p, __u64 n)
 {
 	if (!traced())
 		return 0;
-	inc(&counts, CHAN_PROBE_MODTIMER);
+	add(&counts, CHAN_PROBE_MODTIMER, n);
 	heap_seen(p, heaplen);
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(runtimer, __u64 lateness_ns, __u64 heaplen, __u64 p)
+RT_PROBE_PROG(runtimer, __u64 lateness_ns, __u64 heaplen, __u64 p, __u64 n)
 {
 	if (!traced())
 		return 0;
-	inc(&counts, CHAN_PROBE_RUNTIMER);
+	add(&counts, CHAN_PROBE_RUNTIMER, n);
 	hist_time(&lateness_hist, 0,
 		  nonneg(lateness_ns, CHAN_ERR_NEGATIVE_LATENESS));
 	heap_seen(p, heaplen);
 	return 0;
 }
+
+RT_PROBE_FLUSH_PROG(counts, CHAN_PROBE_NUM)
 
 char LICENSE[] SEC("license") = "GPL";

@@ -23,7 +23,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
-#include <bpf/usdt.bpf.h>
+#include "probe.bpf.h"
 #include "bits.bpf.h"
 #include "defer.h"
 #include "rt.bpf.h"
@@ -35,57 +35,54 @@ PERCPU_ARRAY(kinds, DEFER_KIND_SLOTS, __u64);
 PERCPU_ARRAY(sums, DEFER_SUM_NUM, __u64);
 PERCPU_ARRAY(hists, DEFER_HIST_NUM, struct hist);
 
-SEC("usdt")
-int BPF_USDT(deferproc, __u64 goid, __u64 kind)
+RT_PROBE_PROG(deferproc, __u64 goid, __u64 kind, __u64 n)
 {
 	if (!traced())
 		return 0;
-	inc(&counts, DEFER_PROBE_DEFERPROC);
-	inc(&kinds, kind < DEFER_KINDS ? (__u32)kind : DEFER_KIND_BAD);
+	add(&counts, DEFER_PROBE_DEFERPROC, n);
+	add(&kinds, kind < DEFER_KINDS ? (__u32)kind : DEFER_KIND_BAD, n);
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(deferreturn, __u64 goid, __u64 calls_run)
+RT_PROBE_PROG(deferreturn, __u64 goid, __u64 calls_run, __u64 n)
 {
 	if (!traced())
 		return 0;
-	inc(&counts, DEFER_PROBE_DEFERRETURN);
-	add(&sums, DEFER_SUM_CALLS_RUN, calls_run);
+	add(&counts, DEFER_PROBE_DEFERRETURN, n);
+	add(&sums, DEFER_SUM_CALLS_RUN, calls_run * n);
 	if (!calls_run)
-		inc(&sums, DEFER_SUM_RETURN_EMPTY);
+		add(&sums, DEFER_SUM_RETURN_EMPTY, n);
 	hist_value(&hists, DEFER_HIST_CALLS, calls_run, calls_run);
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(gopanic, __u64 goid, __u64 runtime_error)
+RT_PROBE_PROG(gopanic, __u64 goid, __u64 runtime_error, __u64 n)
 {
 	if (!traced())
 		return 0;
-	inc(&counts, DEFER_PROBE_GOPANIC);
+	add(&counts, DEFER_PROBE_GOPANIC, n);
 	if (runtime_error)
-		inc(&sums, DEFER_SUM_RUNTIME_ERRORS);
+		add(&sums, DEFER_SUM_RUNTIME_ERRORS, n);
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(gorecover, __u64 goid)
+RT_PROBE_PROG(gorecover, __u64 goid, __u64 n)
 {
 	if (traced())
-		inc(&counts, DEFER_PROBE_GORECOVER);
+		add(&counts, DEFER_PROBE_GORECOVER, n);
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(gcount, __u64 result)
+RT_PROBE_PROG(gcount, __u64 result, __u64 n)
 {
 	if (!traced())
 		return 0;
-	inc(&counts, DEFER_PROBE_GCOUNT);
-	add(&sums, DEFER_SUM_GCOUNT_RESULT, result);
+	add(&counts, DEFER_PROBE_GCOUNT, n);
+	add(&sums, DEFER_SUM_GCOUNT_RESULT, result * n);
 	hist_value(&hists, DEFER_HIST_GCOUNT, result, result);
 	return 0;
 }
+
+RT_PROBE_FLUSH_PROG(counts, DEFER_PROBE_NUM)
 
 char LICENSE[] SEC("license") = "GPL";

@@ -43,8 +43,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
-#define BPF_USDT_MAX_SPEC_CNT 1024
-#include <bpf/usdt.bpf.h>
+#include "probe.bpf.h"
 #include <asm-generic/errno.h>
 #include "bits.bpf.h"
 #include "maps.bpf.h"
@@ -222,8 +221,7 @@ static __always_inline void stop_g(void)
 
 /* ---- librt's probes ------------------------------------------------------ */
 
-SEC("usdt")
-int BPF_USDT(newproc, __u64 goid, __u64 creator_goid, __u64 entry_pc)
+RT_PROBE_PROG(newproc, __u64 goid, __u64 creator_goid, __u64 entry_pc, __u64 n)
 {
 	if (!traced())
 		return 0;
@@ -232,8 +230,7 @@ int BPF_USDT(newproc, __u64 goid, __u64 creator_goid, __u64 entry_pc)
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(gostart, __u64 goid, __u64 p, __u64 tid)
+RT_PROBE_PROG(gostart, __u64 goid, __u64 p, __u64 tid, __u64 n)
 {
 	struct kernel_m *m;
 	__u64 *entry;
@@ -251,8 +248,7 @@ int BPF_USDT(gostart, __u64 goid, __u64 p, __u64 tid)
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(goend, __u64 goid)
+RT_PROBE_PROG(goend, __u64 goid, __u64 n)
 {
 	struct kernel_m *m;
 
@@ -269,32 +265,28 @@ int BPF_USDT(goend, __u64 goid)
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(gopark, __u64 goid, __u64 reason)
+RT_PROBE_PROG(gopark, __u64 goid, __u64 reason, __u64 n)
 {
 	if (traced())
 		stop_g();
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(gosched, __u64 goid)
+RT_PROBE_PROG(gosched, __u64 goid, __u64 n)
 {
 	if (traced())
 		stop_g();
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(gopreempt, __u64 goid, __u64 kind)
+RT_PROBE_PROG(gopreempt, __u64 goid, __u64 kind, __u64 n)
 {
 	if (traced())
 		stop_g();
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(lockosthread, __u64 goid, __u64 locked)
+RT_PROBE_PROG(lockosthread, __u64 goid, __u64 locked, __u64 n)
 {
 	struct kernel_m *m;
 
@@ -313,8 +305,7 @@ int BPF_USDT(lockosthread, __u64 goid, __u64 locked)
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(entersyscall, __u64 goid, __u64 p)
+RT_PROBE_PROG(entersyscall, __u64 goid, __u64 p, __u64 n)
 {
 	struct kernel_m *m;
 
@@ -326,8 +317,7 @@ int BPF_USDT(entersyscall, __u64 goid, __u64 p)
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(exitsyscall, __u64 goid, __u64 fast)
+RT_PROBE_PROG(exitsyscall, __u64 goid, __u64 fast, __u64 n)
 {
 	struct kernel_m *m;
 
@@ -342,8 +332,7 @@ int BPF_USDT(exitsyscall, __u64 goid, __u64 fast)
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(stw_start, __u64 reason)
+RT_PROBE_PROG(stw_start, __u64 reason, __u64 n)
 {
 	struct kernel_stw *s;
 
@@ -357,8 +346,7 @@ int BPF_USDT(stw_start, __u64 reason)
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(stw_done, __u64 reason, __u64 pause_ns)
+RT_PROBE_PROG(stw_done, __u64 reason, __u64 pause_ns, __u64 n)
 {
 	struct kernel_stw *s;
 	__u64 now;

@@ -27,9 +27,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
-/* mallocgc is inlined into many sites; see sched.bpf.c */
-#define BPF_USDT_MAX_SPEC_CNT 1024
-#include <bpf/usdt.bpf.h>
+#include "probe.bpf.h"
 #include "bits.bpf.h"
 #include "mem.h"
 #include "rt.bpf.h"
@@ -68,62 +66,58 @@ static __always_inline struct mem_gc_state *gcstate(void)
 	return bpf_map_lookup_elem(&gc_state, &zero);
 }
 
-SEC("usdt")
-int BPF_USDT(mallocgc, __u64 size, __u64 sizeclass, __u64 noscan, __u64 goid)
+RT_PROBE_PROG(mallocgc, __u64 size, __u64 sizeclass, __u64 noscan, __u64 goid, __u64 n)
 {
 	__u32 cls = clamp(sizeclass, MEM_SIZECLASS_BAD);
 	struct mem_class *c;
 
 	if (!traced())
 		return 0;
-	inc(&counts, MEM_PROBE_MALLOCGC);
+	add(&counts, MEM_PROBE_MALLOCGC, n);
 	hist_value(&alloc_size, 0, size, size);
 	c = bpf_map_lookup_elem(&sizeclasses, &cls);
 	if (c) {
-		__sync_fetch_and_add(&c->count, 1);
-		__sync_fetch_and_add(&c->bytes, size);
+		__sync_fetch_and_add(&c->count, n);
+		__sync_fetch_and_add(&c->bytes, size * n);
 	}
-	add(&sums, MEM_SUM_ALLOC_BYTES, size);
+	add(&sums, MEM_SUM_ALLOC_BYTES, size * n);
 	if (noscan)
-		inc(&sums, MEM_SUM_ALLOC_NOSCAN);
+		add(&sums, MEM_SUM_ALLOC_NOSCAN, n);
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(heap_grow, __u64 bytes, __u64 heap_sys)
+RT_PROBE_PROG(heap_grow, __u64 bytes, __u64 heap_sys, __u64 n)
 {
 	struct mem_gc_state *st;
 
 	if (!traced())
 		return 0;
-	inc(&counts, MEM_PROBE_HEAP_GROW);
-	add(&sums, MEM_SUM_HEAP_GROW_BYTES, bytes);
+	add(&counts, MEM_PROBE_HEAP_GROW, n);
+	add(&sums, MEM_SUM_HEAP_GROW_BYTES, bytes * n);
 	st = gcstate();
 	if (st)
 		st->last_heap_sys = heap_sys;
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(scavenge, __u64 bytes_released, __u64 heap_released)
+RT_PROBE_PROG(scavenge, __u64 bytes_released, __u64 heap_released, __u64 n)
 {
 	if (!traced())
 		return 0;
-	inc(&counts, MEM_PROBE_SCAVENGE);
-	add(&sums, MEM_SUM_SCAVENGED_BYTES, bytes_released);
+	add(&counts, MEM_PROBE_SCAVENGE, n);
+	add(&sums, MEM_SUM_SCAVENGED_BYTES, bytes_released * n);
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(gc_start, __u64 cycle, __u64 reason, __u64 heap_live)
+RT_PROBE_PROG(gc_start, __u64 cycle, __u64 reason, __u64 heap_live, __u64 n)
 {
 	__u32 r = clamp(reason, MEM_GC_BAD);
 	struct mem_gc_state *st;
 
 	if (!traced())
 		return 0;
-	inc(&counts, MEM_PROBE_GC_START);
-	inc(&gc_reasons, r);
+	add(&counts, MEM_PROBE_GC_START, n);
+	add(&gc_reasons, r, n);
 	st = gcstate();
 	if (st) {
 		st->cycle = cycle;
@@ -133,24 +127,22 @@ int BPF_USDT(gc_start, __u64 cycle, __u64 reason, __u64 heap_live)
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(gc_mark_done, __u64 cycle, __u64 marked_bytes)
+RT_PROBE_PROG(gc_mark_done, __u64 cycle, __u64 marked_bytes, __u64 n)
 {
 	if (!traced())
 		return 0;
-	inc(&counts, MEM_PROBE_GC_MARK_DONE);
-	add(&sums, MEM_SUM_MARKED_BYTES, marked_bytes);
+	add(&counts, MEM_PROBE_GC_MARK_DONE, n);
+	add(&sums, MEM_SUM_MARKED_BYTES, marked_bytes * n);
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(gc_done, __u64 cycle, __u64 heap_live, __u64 next_gc)
+RT_PROBE_PROG(gc_done, __u64 cycle, __u64 heap_live, __u64 next_gc, __u64 n)
 {
 	struct mem_gc_state *st;
 
 	if (!traced())
 		return 0;
-	inc(&counts, MEM_PROBE_GC_DONE);
+	add(&counts, MEM_PROBE_GC_DONE, n);
 	st = gcstate();
 	if (!st)
 		return 0;
@@ -166,74 +158,69 @@ int BPF_USDT(gc_done, __u64 cycle, __u64 heap_live, __u64 next_gc)
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(sweep, __u64 npages, __u64 objects_freed)
+RT_PROBE_PROG(sweep, __u64 npages, __u64 objects_freed, __u64 n)
 {
 	if (!traced())
 		return 0;
-	inc(&counts, MEM_PROBE_SWEEP);
-	add(&sums, MEM_SUM_SWEPT_PAGES, npages);
-	add(&sums, MEM_SUM_SWEPT_OBJECTS, objects_freed);
+	add(&counts, MEM_PROBE_SWEEP, n);
+	add(&sums, MEM_SUM_SWEPT_PAGES, npages * n);
+	add(&sums, MEM_SUM_SWEPT_OBJECTS, objects_freed * n);
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(stw_start, __u64 reason)
+RT_PROBE_PROG(stw_start, __u64 reason, __u64 n)
 {
 	if (traced())
-		inc(&counts, MEM_PROBE_STW_START);
+		add(&counts, MEM_PROBE_STW_START, n);
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(stw_done, __u64 reason, __u64 pause_ns)
+RT_PROBE_PROG(stw_done, __u64 reason, __u64 pause_ns, __u64 n)
 {
 	if (!traced())
 		return 0;
-	inc(&counts, MEM_PROBE_STW_DONE);
+	add(&counts, MEM_PROBE_STW_DONE, n);
 	/* librt measured the pause itself: no pairing needed */
 	hist_time(&stw_hists, clamp(reason, MEM_STW_BAD), pause_ns);
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(convT, __u64 kind, __u64 allocated)
+RT_PROBE_PROG(convT, __u64 kind, __u64 allocated, __u64 n)
 {
 	__u32 k = kind < MEM_CONVT_KINDS ? (__u32)kind : 0;
 
 	if (!traced())
 		return 0;
-	inc(&counts, MEM_PROBE_CONVT);
-	inc(&convts, k * 2 + (allocated ? 1 : 0));
+	add(&counts, MEM_PROBE_CONVT, n);
+	add(&convts, k * 2 + (allocated ? 1 : 0), n);
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(pool_get, __u64 result)
+RT_PROBE_PROG(pool_get, __u64 result, __u64 n)
 {
 	if (!traced())
 		return 0;
-	inc(&counts, MEM_PROBE_POOL_GET);
-	inc(&pool_gets, clamp(result, MEM_POOL_GET_SLOTS - 1));
+	add(&counts, MEM_PROBE_POOL_GET, n);
+	add(&pool_gets, clamp(result, MEM_POOL_GET_SLOTS - 1), n);
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(pool_put, __u64 where)
+RT_PROBE_PROG(pool_put, __u64 where, __u64 n)
 {
 	if (!traced())
 		return 0;
-	inc(&counts, MEM_PROBE_POOL_PUT);
-	inc(&pool_puts, clamp(where, MEM_POOL_PUT_SLOTS - 1));
+	add(&counts, MEM_PROBE_POOL_PUT, n);
+	add(&pool_puts, clamp(where, MEM_POOL_PUT_SLOTS - 1), n);
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(finalizer_run, __u64 obj)
+RT_PROBE_PROG(finalizer_run, __u64 obj, __u64 n)
 {
 	if (traced())
-		inc(&counts, MEM_PROBE_FINALIZER_RUN);
+		add(&counts, MEM_PROBE_FINALIZER_RUN, n);
 	return 0;
 }
+
+RT_PROBE_FLUSH_PROG(counts, MEM_PROBE_NUM)
 
 char LICENSE[] SEC("license") = "GPL";

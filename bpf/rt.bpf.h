@@ -73,4 +73,23 @@ static __always_inline void hist_time(void *map, __u32 idx, __u64 ns)
 	hist_value(map, idx, targ_nsec ? ns : ns / 1000, ns);
 }
 
+/*
+ * RT_PROBE_FLUSH_PROG defines the program for rt:probe_flush(probe, n) of a
+ * concern whose per-probe counts map (map, nprobes entries) starts at
+ * probe id targ_first_probe: at exit librt reports there the events no
+ * sampled firing reported (runtime/probes.h), and they complete the
+ * totals. Include probe.bpf.h first.
+ */
+const volatile __u32 targ_first_probe = 0;
+
+#define RT_PROBE_FLUSH_PROG(map, nprobes)                             \
+	RT_PROBE_PROG(probe_flush, __u64 probe, __u64 n)              \
+	{                                                             \
+		__u64 i = probe - targ_first_probe;                   \
+                                                                      \
+		if (traced() && probe >= targ_first_probe && i < (nprobes)) \
+			add(&map, (__u32)i, n);                       \
+		return 0;                                             \
+	}
+
 #endif /* RT_BPF_H */

@@ -26,19 +26,14 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
-/*
- * libbpf keeps one spec per distinct argument layout of a probe site; a
- * runtime with many inlined sites could exceed the default 256.
- */
-#define BPF_USDT_MAX_SPEC_CNT 1024
-#include <bpf/usdt.bpf.h>
+#include "probe.bpf.h"
 #include "bits.bpf.h"
 #include "maps.bpf.h"
 #include "sched.h"
 #include "rt.bpf.h"
 
 /*
- * BPF_USDT hands every program ctx and all of the probe's arguments; the
+ * RT_PROBE_PROG hands every program ctx and all of the probe's arguments; the
  * argument names are kept to document each probe even where a program only
  * counts it.
  */
@@ -98,29 +93,27 @@ static __always_inline struct gstate *gstate_of(__u64 goid)
 	return gs;
 }
 
-SEC("usdt")
-int BPF_USDT(newproc, __u64 goid, __u64 creator_goid, __u64 entry_pc)
+RT_PROBE_PROG(newproc, __u64 goid, __u64 creator_goid, __u64 entry_pc, __u64 n)
 {
 	struct gstate *gs;
 
 	if (!traced())
 		return 0;
-	inc(&counts, SCHED_PROBE_NEWPROC);
+	add(&counts, SCHED_PROBE_NEWPROC, n);
 	gs = gstate_of(goid);
 	if (gs)
 		gs->ready_ts = bpf_ktime_get_ns();
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(gostart, __u64 goid, __u64 p, __u64 tid)
+RT_PROBE_PROG(gostart, __u64 goid, __u64 p, __u64 tid, __u64 n)
 {
 	struct gstate *gs;
 	__u64 ts;
 
 	if (!traced())
 		return 0;
-	inc(&counts, SCHED_PROBE_GOSTART);
+	add(&counts, SCHED_PROBE_GOSTART, n);
 	gs = bpf_map_lookup_elem(&goids, &goid);
 	if (!gs || !gs->ready_ts)
 		return 0;
@@ -130,24 +123,22 @@ int BPF_USDT(gostart, __u64 goid, __u64 p, __u64 tid)
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(goend, __u64 goid)
+RT_PROBE_PROG(goend, __u64 goid, __u64 n)
 {
 	if (!traced())
 		return 0;
-	inc(&counts, SCHED_PROBE_GOEND);
+	add(&counts, SCHED_PROBE_GOEND, n);
 	bpf_map_delete_elem(&goids, &goid);
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(gopark, __u64 goid, __u64 reason)
+RT_PROBE_PROG(gopark, __u64 goid, __u64 reason, __u64 n)
 {
 	struct gstate *gs;
 
 	if (!traced())
 		return 0;
-	inc(&counts, SCHED_PROBE_GOPARK);
+	add(&counts, SCHED_PROBE_GOPARK, n);
 	gs = gstate_of(goid);
 	if (!gs)
 		return 0;
@@ -156,15 +147,14 @@ int BPF_USDT(gopark, __u64 goid, __u64 reason)
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(goready, __u64 goid, __u64 by_goid)
+RT_PROBE_PROG(goready, __u64 goid, __u64 by_goid, __u64 n)
 {
 	struct gstate *gs;
 	__u64 ts;
 
 	if (!traced())
 		return 0;
-	inc(&counts, SCHED_PROBE_GOREADY);
+	add(&counts, SCHED_PROBE_GOREADY, n);
 	gs = gstate_of(goid);
 	if (!gs)
 		return 0;
@@ -179,44 +169,41 @@ int BPF_USDT(goready, __u64 goid, __u64 by_goid)
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(gosched, __u64 goid)
+RT_PROBE_PROG(gosched, __u64 goid, __u64 n)
 {
 	if (traced())
-		inc(&counts, SCHED_PROBE_GOSCHED);
+		add(&counts, SCHED_PROBE_GOSCHED, n);
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(gopreempt, __u64 goid, __u64 kind)
+RT_PROBE_PROG(gopreempt, __u64 goid, __u64 kind, __u64 n)
 {
 	if (traced())
-		inc(&counts, SCHED_PROBE_GOPREEMPT);
+		add(&counts, SCHED_PROBE_GOPREEMPT, n);
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(lockosthread, __u64 goid, __u64 locked)
+RT_PROBE_PROG(lockosthread, __u64 goid, __u64 locked, __u64 n)
 {
 	if (traced())
-		inc(&counts, SCHED_PROBE_LOCKOSTHREAD);
+		add(&counts, SCHED_PROBE_LOCKOSTHREAD, n);
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(entersyscall, __u64 goid, __u64 p)
+RT_PROBE_PROG(entersyscall, __u64 goid, __u64 p, __u64 n)
 {
 	if (traced())
-		inc(&counts, SCHED_PROBE_ENTERSYSCALL);
+		add(&counts, SCHED_PROBE_ENTERSYSCALL, n);
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(exitsyscall, __u64 goid, __u64 fast)
+RT_PROBE_PROG(exitsyscall, __u64 goid, __u64 fast, __u64 n)
 {
 	if (traced())
-		inc(&counts, SCHED_PROBE_EXITSYSCALL);
+		add(&counts, SCHED_PROBE_EXITSYSCALL, n);
 	return 0;
 }
+
+RT_PROBE_FLUSH_PROG(counts, SCHED_PROBE_NUM)
 
 char LICENSE[] SEC("license") = "GPL";

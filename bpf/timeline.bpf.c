@@ -28,8 +28,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
-#define BPF_USDT_MAX_SPEC_CNT 1024
-#include <bpf/usdt.bpf.h>
+#include "probe.bpf.h"
 #include "bits.bpf.h"
 #include "sched.h"
 #include "timeline.h"
@@ -73,128 +72,112 @@ static __always_inline void emit(__u16 kind, __u64 a, __u64 b, __u64 c)
 	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 }
 
-SEC("usdt")
-int BPF_USDT(newproc, __u64 goid, __u64 creator_goid, __u64 entry_pc)
+RT_PROBE_PROG(newproc, __u64 goid, __u64 creator_goid, __u64 entry_pc, __u64 n)
 {
 	if (traced())
 		emit(TL_NEWPROC, goid, creator_goid, entry_pc);
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(gostart, __u64 goid, __u64 p, __u64 tid)
+RT_PROBE_PROG(gostart, __u64 goid, __u64 p, __u64 tid, __u64 n)
 {
 	if (traced())
 		emit(TL_GOSTART, goid, p, tid);
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(goend, __u64 goid)
+RT_PROBE_PROG(goend, __u64 goid, __u64 n)
 {
 	if (traced())
 		emit(TL_GOEND, goid, 0, 0);
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(gopark, __u64 goid, __u64 reason)
+RT_PROBE_PROG(gopark, __u64 goid, __u64 reason, __u64 n)
 {
 	if (traced())
 		emit(TL_GOPARK, goid, reason, 0);
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(goready, __u64 goid, __u64 by_goid)
+RT_PROBE_PROG(goready, __u64 goid, __u64 by_goid, __u64 n)
 {
 	if (traced())
 		emit(TL_GOREADY, goid, by_goid, 0);
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(gosched, __u64 goid)
+RT_PROBE_PROG(gosched, __u64 goid, __u64 n)
 {
 	if (traced())
 		emit(TL_GOSCHED, goid, 0, 0);
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(gopreempt, __u64 goid, __u64 kind)
+RT_PROBE_PROG(gopreempt, __u64 goid, __u64 kind, __u64 n)
 {
 	if (traced())
 		emit(TL_GOPREEMPT, goid, kind, 0);
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(lockosthread, __u64 goid, __u64 locked)
+RT_PROBE_PROG(lockosthread, __u64 goid, __u64 locked, __u64 n)
 {
 	if (traced())
 		emit(TL_LOCKOSTHREAD, goid, locked, 0);
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(entersyscall, __u64 goid, __u64 p)
+RT_PROBE_PROG(entersyscall, __u64 goid, __u64 p, __u64 n)
 {
 	if (traced())
 		emit(TL_ENTERSYSCALL, goid, p, 0);
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(exitsyscall, __u64 goid, __u64 fast)
+RT_PROBE_PROG(exitsyscall, __u64 goid, __u64 fast, __u64 n)
 {
 	if (traced())
 		emit(TL_EXITSYSCALL, goid, fast, 0);
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(heap_grow, __u64 bytes, __u64 heap_sys)
+RT_PROBE_PROG(heap_grow, __u64 bytes, __u64 heap_sys, __u64 n)
 {
 	if (traced())
 		emit(TL_HEAP_GROW, bytes, heap_sys, 0);
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(gc_start, __u64 cycle, __u64 reason, __u64 heap_live)
+RT_PROBE_PROG(gc_start, __u64 cycle, __u64 reason, __u64 heap_live, __u64 n)
 {
 	if (traced())
 		emit(TL_GC_START, cycle, reason, heap_live);
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(gc_mark_done, __u64 cycle, __u64 marked_bytes)
+RT_PROBE_PROG(gc_mark_done, __u64 cycle, __u64 marked_bytes, __u64 n)
 {
 	if (traced())
 		emit(TL_GC_MARK_DONE, cycle, marked_bytes, 0);
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(gc_done, __u64 cycle, __u64 heap_live, __u64 next_gc)
+RT_PROBE_PROG(gc_done, __u64 cycle, __u64 heap_live, __u64 next_gc, __u64 n)
 {
 	if (traced())
 		emit(TL_GC_DONE, cycle, heap_live, next_gc);
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(stw_start, __u64 reason)
+RT_PROBE_PROG(stw_start, __u64 reason, __u64 n)
 {
 	if (traced())
 		emit(TL_STW_START, reason, 0, 0);
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(stw_done, __u64 reason, __u64 pause_ns)
+RT_PROBE_PROG(stw_done, __u64 reason, __u64 pause_ns, __u64 n)
 {
 	if (traced())
 		emit(TL_STW_DONE, reason, pause_ns, 0);
@@ -215,29 +198,25 @@ static __always_inline void timer_heap(__u64 heaplen, __u64 p)
 		*v = heaplen;
 }
 
-SEC("usdt")
-int BPF_USDT(addtimer, __u64 when, __u64 heaplen, __u64 p)
+RT_PROBE_PROG(addtimer, __u64 when, __u64 heaplen, __u64 p, __u64 n)
 {
 	timer_heap(heaplen, p);
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(deltimer, __u64 when, __u64 heaplen, __u64 p)
+RT_PROBE_PROG(deltimer, __u64 when, __u64 heaplen, __u64 p, __u64 n)
 {
 	timer_heap(heaplen, p);
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(modtimer, __u64 when, __u64 heaplen, __u64 p)
+RT_PROBE_PROG(modtimer, __u64 when, __u64 heaplen, __u64 p, __u64 n)
 {
 	timer_heap(heaplen, p);
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(runtimer, __u64 lateness_ns, __u64 heaplen, __u64 p)
+RT_PROBE_PROG(runtimer, __u64 lateness_ns, __u64 heaplen, __u64 p, __u64 n)
 {
 	timer_heap(heaplen, p);
 	return 0;

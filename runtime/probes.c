@@ -6,7 +6,10 @@
  * writes) and are summed over allm when read, so counting costs no atomic
  * read-modify-write on the hot path.
  */
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "runtime2.h"
@@ -26,6 +29,212 @@ const char *const rt_probe_names[RT_PROBE_NUM] = {
 void rt_probe_hit(enum rt_probe_id id)
 {
 	RT_PROBE_HIT(id);
+}
+
+/* ---- sampling (see probes.h) -------------------------------------------
+ *
+ * A tracer writes these into the running process (by their symbols), or
+ * RT_PROBE_SAMPLE sets the periods at start. A period of 0 or 1 fires
+ * every hit. Bumping the epoch tells every M to forget what it counted
+ * before: a tracer attaching to a running process does it, so its first
+ * firings do not report the events of the time nobody was attached.
+ */
+volatile uint32_t rt_probe_sample_period[RT_PROBE_NUM]
+    __attribute__((used, aligned(64)));
+volatile uint32_t rt_probe_sample_epoch __attribute__((used));
+
+#ifndef RT_NO_PROBES
+static volatile unsigned short *const probe_semaphores[RT_PROBE_NUM] = {
+#define RT_PROBE_SEMA_PTR(name, nargs, doc) &rt_##name##_semaphore,
+    RT_PROBE_LIST(RT_PROBE_SEMA_PTR)
+#undef RT_PROBE_SEMA_PTR
+};
+#endif
+
+/* probe_sync_epoch makes mp's reports start now when a tracer has bumped
+ * the epoch since mp last looked; the event being counted (id) stays. */
+static void probe_sync_epoch(struct m *mp, unsigned int id)
+{
+	uint32_t e = __atomic_load_n(&rt_probe_sample_epoch, __ATOMIC_RELAXED);
+
+	if (mp->probe_epoch == e)
+		return;
+	mp->probe_epoch = e;
+	for (int i = 0; i < RT_PROBE_NUM; i++) {
+		mp->probe_reported[i] = mp->probe_counts[i];
+		mp->probe_next[i] = 0;
+	}
+	mp->probe_reported[id]--;
+}
+
+/* probe_report returns the events of probe id on mp since its last
+ * firing, this one included, and starts the next count. */
+static uint64_t probe_report(struct m *mp, unsigned int id)
+{
+	uint64_t c = mp->probe_counts[id], n = c - mp->probe_reported[id];
+
+	mp->probe_reported[id] = c;
+	return n;
+}
+
+static uint32_t probe_period(unsigned int id)
+{
+	return __atomic_load_n(&rt_probe_sample_period[id], __ATOMIC_RELAXED);
+}
+
+/*
+ * rt_probe_take fires every hit, or with a period N the hit after a
+ * uniformly random gap in [1, 2N-1] (mean N), as Go's heap profiler
+ * randomizes MemProfileRate: a fixed stride would alias with a loop that
+ * makes the same few calls in turn (ex11 boxes three kinds per op).
+ */
+uint64_t rt_probe_take(unsigned int id)
+{
+	struct m *mp = getm();
+	uint32_t period = probe_period(id);
+
+	probe_sync_epoch(mp, id);
+	if (period > 1) {
+		uint64_t c = mp->probe_counts[id];
+
+		if (c < mp->probe_next[id])
+			return 0;
+		mp->probe_next[id] = c + 1 + fastrand() % (2 * period - 1);
+	}
+	return probe_report(mp, id);
+}
+
+/*
+ * probe_g_time keeps a scheduling episode's clock on the goroutine while a
+ * tracer follows it: the firing gopark or newproc starts it, goready ends
+ * the park (probe_span = parked time) and starts the runnable time,
+ * gostart ends that. The probes pass the spans, so a tracer needs no
+ * per-goroutine map, as Go's execution tracer timestamps its own events.
+ * 0 means not timed (the episode began before the tracer came).
+ */
+static void probe_g_time(struct g *gp, int mode)
+{
+	int64_t now = nanotime();
+
+	gp->probe_span = 0;
+	if (mode != RT_PROBE_G_OPEN && gp->probe_ts != 0)
+		gp->probe_span = now - gp->probe_ts;
+	gp->probe_ts = mode == RT_PROBE_G_CLOSE ? 0 : now;
+}
+
+uint64_t rt_probe_take_g(unsigned int id, struct g *gp, unsigned int bit,
+			 int mode)
+{
+	struct m *mp;
+	uint64_t n;
+	bool marked;
+
+	if (mode == RT_PROBE_G_OPEN) {
+		n = rt_probe_take(id);
+		if (gp != NULL)
+			gp->probe_marks = n ? gp->probe_marks | bit
+					    : gp->probe_marks & ~bit;
+	} else {
+		marked = gp != NULL && (gp->probe_marks & bit);
+		if (mode == RT_PROBE_G_CLOSE && gp != NULL)
+			gp->probe_marks &= ~bit;
+		if (probe_period(id) > 1 && !marked) {
+			n = 0;
+		} else {
+			mp = getm();
+			probe_sync_epoch(mp, id);
+			n = probe_report(mp, id);
+		}
+	}
+	if (gp != NULL && bit == RT_PROBE_G_SCHED) {
+		if (n)
+			probe_g_time(gp, mode);
+		else if (mode != RT_PROBE_G_FOLLOW)
+			gp->probe_ts = 0; /* an episode nobody times */
+	}
+	return n;
+}
+
+/*
+ * rt_probe_flush reports, through rt:probe_flush, the events of every
+ * attached probe that no firing has reported yet, on every M. rt_main
+ * calls it once the program's goroutines have stopped, so a tracer's
+ * totals equal librt's counts. An M still of an older epoch has seen no
+ * attached hit since the tracer bumped it: nothing of it is reported.
+ */
+void rt_probe_flush(void)
+{
+#ifndef RT_NO_PROBES
+	uint32_t e = __atomic_load_n(&rt_probe_sample_epoch, __ATOMIC_RELAXED);
+
+	if (!RT_PROBE_ACTIVE(probe_flush))
+		return;
+	for (struct m *mp = atomic_load(&allm); mp != NULL;
+	     mp = mp->alllink) {
+		if (mp->probe_epoch != e)
+			continue;
+		for (int id = 0; id < RT_PROBE_NUM; id++) {
+			uint64_t v[2];
+
+			if (!*probe_semaphores[id] ||
+			    mp->probe_counts[id] == mp->probe_reported[id])
+				continue;
+			v[0] = (uint64_t)id;
+			v[1] = probe_report(mp, id);
+			RT_PROBE_EMIT2(probe_flush, v);
+		}
+	}
+#endif
+}
+
+/*
+ * probe_sample_setenv applies RT_PROBE_SAMPLE: "N" (every probe 1 in N)
+ * or "name=N,name=N". A bad entry is reported and skipped.
+ */
+void rt_probe_sample_setenv(const char *s)
+{
+	while (s != NULL && *s) {
+		const char *comma = strchr(s, ',');
+		size_t len = comma ? (size_t)(comma - s) : strlen(s);
+		const char *eq = memchr(s, '=', len);
+		const char *num = eq ? eq + 1 : s;
+		size_t nlen = len - (size_t)(num - s);
+		char buf[16];
+		char *end;
+		unsigned long v;
+		int id = -1;
+
+		if (nlen == 0 || nlen >= sizeof(buf))
+			goto bad;
+		memcpy(buf, num, nlen);
+		buf[nlen] = '\0';
+		errno = 0;
+		v = strtoul(buf, &end, 10);
+		if (errno || *end || buf[0] == '-' || v > UINT32_MAX)
+			goto bad;
+		if (eq) {
+			for (int i = 0; i < RT_PROBE_NUM; i++)
+				if (strlen(rt_probe_names[i]) ==
+					(size_t)(eq - s) &&
+				    !memcmp(rt_probe_names[i], s,
+					    (size_t)(eq - s)))
+					id = i;
+			if (id < 0)
+				goto bad;
+			rt_probe_sample_period[id] = (uint32_t)v;
+		} else {
+			for (int i = 0; i < RT_PROBE_NUM; i++)
+				rt_probe_sample_period[i] = (uint32_t)v;
+		}
+		goto next;
+	bad:
+		fprintf(stderr,
+			"runtime: RT_PROBE_SAMPLE: bad entry \"%.*s\" "
+			"(want N or probe=N), ignored\n",
+			(int)len, s);
+	next:
+		s = comma ? comma + 1 : NULL;
+	}
 }
 
 static uint64_t probe_sum(int id)

@@ -1004,7 +1004,8 @@ static void execute(struct m *mp, struct g *gp, bool inherit)
 	if (!inherit)
 		__atomic_store_n(&pp->schedtick, pp->schedtick + 1,
 				 __ATOMIC_RELAXED);
-	RT_PROBE3(gostart, gp->goid, pp->id, mp->procid);
+	RT_PROBE4_G(gostart, CLOSE, RT_PROBE_G_SCHED, gp, gp->goid, pp->id,
+		    mp->procid, gp->probe_span);
 	switch_to_g(mp, gp);
 }
 
@@ -1089,7 +1090,8 @@ static struct g *park_m(struct m *mp, struct g *gp)
 		mp->waitlock = NULL;
 		if (!fn(gp, lk)) {
 			/* the park was cancelled: resume gp at once */
-			RT_PROBE2(goready, gp->goid, gp->goid);
+			RT_PROBE4_G(goready, FOLLOW, RT_PROBE_G_SCHED, gp, gp->goid,
+				    gp->goid, gp->waitreason, gp->probe_span);
 			casgstatus(gp, G_WAITING, G_RUNNABLE);
 			return gp;
 		}
@@ -1108,7 +1110,7 @@ void rt_gopark(rt_unlockf unlockf, void *lk, enum rt_waitreason reason)
 	mp->waitlock = lk;
 	mp->waitunlockf = unlockf;
 	gp->waitreason = reason;
-	RT_PROBE2(gopark, gp->goid, reason);
+	RT_PROBE2_G(gopark, OPEN, RT_PROBE_G_SCHED, gp, gp->goid, reason);
 	mcall(park_m);
 }
 
@@ -1123,7 +1125,9 @@ void ready(struct g *gp)
 			gp->goid, gstatus_name(readgstatus(gp)));
 		throw("bad g->status in ready");
 	}
-	RT_PROBE2(goready, gp->goid, mp->curg != NULL ? mp->curg->goid : 0);
+	RT_PROBE4_G(goready, FOLLOW, RT_PROBE_G_SCHED, gp, gp->goid,
+		    mp->curg != NULL ? mp->curg->goid : 0, gp->waitreason,
+		    gp->probe_span);
 	casgstatus(gp, G_WAITING, G_RUNNABLE);
 	if (mp->p != NULL) {
 		runqput(mp->p, gp, true);
@@ -1375,7 +1379,8 @@ static struct g *newproc1(rt_func fn, void *arg, struct g *callergp,
 	gostartcall(newg);
 	newg->goid = newgoid(pp);
 	casgstatus(newg, G_DEAD, G_RUNNABLE);
-	RT_PROBE3(newproc, newg->goid, newg->parentgoid, (uintptr_t)fn);
+	RT_PROBE3_G(newproc, OPEN, RT_PROBE_G_SCHED, newg, newg->goid,
+		    newg->parentgoid, (uintptr_t)fn);
 	return newg;
 }
 
@@ -1738,6 +1743,7 @@ static void schedinit(void)
 {
 	ncpu = getproccount();
 	gomaxprocs = parse_maxprocs(ncpu);
+	rt_probe_sample_setenv(getenv("RT_PROBE_SAMPLE"));
 	stackinit();
 	rt_tls_m = &m0;
 	m0.id = 0;
@@ -1826,6 +1832,7 @@ int rt_main(rt_func fn, void *arg)
 
 	notesleep(&maindone);
 	quiesce();
+	rt_probe_flush();
 	const char *stats = getenv("RT_STATS");
 	if (stats != NULL && strcmp(stats, "1") == 0)
 		rt_print_stats(stderr);

@@ -43,6 +43,13 @@
 		uint64_t *rt_c_ = &getm()->probe_counts[(id)];         \
 		__atomic_store_n(rt_c_, *rt_c_ + 1, __ATOMIC_RELAXED); \
 	} while (0)
+/* librt's sampling decisions (probes.c), asked only at active sites */
+struct g;
+uint64_t rt_probe_take(unsigned int id);
+uint64_t rt_probe_take_g(unsigned int id, struct g *gp, unsigned int bit,
+			 int mode);
+#define RT_PROBE_TAKE(id)		   rt_probe_take(id)
+#define RT_PROBE_TAKE_G(id, gp, bit, mode) rt_probe_take_g(id, gp, bit, mode)
 #include "probes.h"
 
 /* --- configuration ------------------------------------------------------ */
@@ -118,6 +125,9 @@ struct g {
 	void *asan_fake_stack;	       /* ASan fiber bookkeeping */
 	struct rt_defer *_defer;       /* innermost deferred call (panic.c) */
 	struct _panic *_panic;	       /* innermost running panic (panic.c) */
+	uint8_t probe_marks;	       /* sampled episodes (RT_PROBE_G_*) */
+	int64_t probe_ts;	       /* traced: when parked, then readied */
+	int64_t probe_span;	       /* traced: the interval just ended */
 };
 
 /*
@@ -174,6 +184,11 @@ struct m {
 	size_t g0_stack_size;	/* */
 	void *asan_fake_stack;	/* ASan bookkeeping for g0 */
 	uint64_t probe_counts[RT_PROBE_NUM]; /* probe sites passed */
+	/* sampling (probes.c): probe_counts when each probe last fired, the
+	 * count at which it fires next, and the sampling epoch they are of */
+	uint64_t probe_reported[RT_PROBE_NUM];
+	uint64_t probe_next[RT_PROBE_NUM];
+	uint32_t probe_epoch;
 };
 
 /* --- P ------------------------------------------------------------------ */
@@ -338,6 +353,15 @@ void rt_swapcontext(struct gobuf *from, struct gobuf *to);
 void rt_gotrampoline(void);
 /* rt_goentry runs a new goroutine's function; called by rt_gotrampoline. */
 _Noreturn void rt_goentry(struct g *gp);
+
+/* rt_probe_flush reports the events no probe firing has reported yet
+ * (rt:probe_flush); rt_probe_sample_setenv applies RT_PROBE_SAMPLE. Both
+ * in probes.c. */
+void rt_probe_flush(void);
+void rt_probe_sample_setenv(const char *s);
+/* written by tracers into the running process (probes.h) */
+extern volatile uint32_t rt_probe_sample_period[RT_PROBE_NUM];
+extern volatile uint32_t rt_probe_sample_epoch;
 
 /* rt_print_stats prints librt's probe counts (probes.c); RT_STATS=1. */
 #include <stdio.h>

@@ -384,7 +384,8 @@ static inline bool selectnb_wouldblock(struct rt_select_case *cas)
 int rt_select(struct rt_select_case *cases, int n, bool has_default)
 {
 	void *callerpc = __builtin_return_address(0);
-	RT_PROBE3(selectgo, n, has_default, curgoid());
+	RT_PROBE3_G(selectgo, OPEN, RT_PROBE_G_SELECT, getg(), n, has_default,
+		    curgoid());
 	int64_t blocked_ns = 0;
 	int chosen;
 	for (int i = 0; i < n; i++)
@@ -405,6 +406,7 @@ int rt_select(struct rt_select_case *cases, int n, bool has_default)
 		chosen =
 		    selectgo(cases, n, !has_default, &blocked_ns, callerpc);
 	}
-	RT_PROBE3(selectgo_ret, chosen, blocked_ns, curgoid());
+	RT_PROBE3_G(selectgo_ret, CLOSE, RT_PROBE_G_SELECT, getg(), chosen,
+		    blocked_ns, curgoid());
 	return chosen;
 }
