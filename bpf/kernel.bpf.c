@@ -230,7 +230,8 @@ RT_PROBE_PROG(newproc, __u64 goid, __u64 creator_goid, __u64 entry_pc, __u64 n)
 	return 0;
 }
 
-RT_PROBE_PROG(gostart, __u64 goid, __u64 p, __u64 tid, __u64 n)
+RT_PROBE_PROG(gostart, __u64 goid, __u64 p, __u64 tid, __u64 runnable_ns,
+	      __u64 n)
 {
 	struct kernel_m *m;
 	__u64 *entry;

@@ -63,25 +63,13 @@ struct hist {
  * space when non-zero: nothing is lost silently.
  */
 enum sched_error {
-	/* a goroutine's state could not be inserted: the goid map is full */
-	SCHED_ERR_GOID_MAP_FULL,
-	/* goready for a goroutine whose gopark was not seen */
+	/* goready of a park not timed: it began before the tracer came */
 	SCHED_ERR_READY_UNPARKED,
 	SCHED_ERR_NUM,
 };
 
-/*
- * Per-goroutine state, keyed by goid, from newproc or its first gopark to
- * goend. A zero timestamp means "not in that state".
- */
-struct gstate {
-	__u64 park_ts;	/* gopark time, until goready */
-	__u64 ready_ts; /* goready (or newproc) time, until gostart */
-	__u32 reason;	/* wait reason of the current park */
-	__u32 pad;
-};
-
-/* Default size of the goid map; rttrace --max-goroutines overrides it. */
+/* Default size of the per-goroutine maps (chan, block, kernel,
+ * timeline); rttrace --max-goroutines overrides it. */
 #define SCHED_MAX_GOROUTINES (1 << 20)
 
 #endif /* RTTRACE_SCHED_H */

@@ -277,8 +277,6 @@ static void json_sections(struct json *j, const struct report_data *d,
 
 	json_key(j, "errors");
 	json_object_begin(j);
-	json_key(j, "goid_map_full");
-	json_uint(j, r->errors[SCHED_ERR_GOID_MAP_FULL]);
 	json_key(j, "ready_unparked");
 	json_uint(j, r->errors[SCHED_ERR_READY_UNPARKED]);
 	json_object_end(j);
@@ -338,14 +336,9 @@ void report_interval_json(FILE *f, const char *clock, double elapsed_s,
 static void sched_report_warnings(const struct sched_session *s,
 				  const struct sched_result *r)
 {
-	uint64_t full = r->errors[SCHED_ERR_GOID_MAP_FULL];
 	uint64_t unparked = r->errors[SCHED_ERR_READY_UNPARKED];
 
-	if (full)
-		rt_warnf("%llu park/ready events not timed: goid map full "
-			 "(%u goroutines); counts are exact, histograms miss "
-			 "them; raise --max-goroutines",
-			 (unsigned long long)full, s->max_goroutines);
+	(void)s;
 	if (unparked)
 		rt_notef("%llu goready events had no traced gopark (parked "
 			 "before attach, or by a path without the probe)",

@@ -114,10 +114,9 @@ struct serve {
 /* ---- labels of the enums the BPF side counts by ---------------------- */
 
 static const char *const sched_errors[SCHED_ERR_NUM] = {
-    "goid_map_full",
     "ready_unparked",
 };
-static_assert(SCHED_ERR_NUM == 2, "sched.h: name the new error here");
+static_assert(SCHED_ERR_NUM == 1, "sched.h: name the new error here");
 
 static const char *const mem_errors[MEM_ERR_NUM] = {"gc_unpaired"};
 static_assert(MEM_ERR_NUM == 1, "mem.h: name the new error here");
