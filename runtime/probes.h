@@ -28,44 +28,46 @@
  * X(name, nargs, "argument names") — the argument names document the probe
  * and are what `rttrace` prints; keep them in sync with the RT_PROBEn calls.
  */
-#define RT_PROBE_LIST(X) \
-	X(newproc, 4, "goid creator_goid entry_pc n") \
-	X(gostart, 5, "goid p tid runnable_ns(0=untimed) n") \
-	X(goend, 2, "goid n") \
-	X(gopark, 3, "goid wait_reason n") \
-	X(goready, 5, "goid by_goid wait_reason parked_ns(0=untimed) n") \
-	X(gosched, 2, "goid n") \
-	X(gopreempt, 3, "goid kind(1=cooperative,2=async) n") \
-	X(lockosthread, 3, "goid locked(1=lock,0=unlock) n") \
-	X(entersyscall, 3, "goid p n") \
+#define RT_PROBE_LIST(X)                                                   \
+	X(newproc, 4, "goid creator_goid entry_pc n")                      \
+	X(gostart, 5, "goid p tid runnable_ns(0=untimed) n")               \
+	X(goend, 2, "goid n")                                              \
+	X(gopark, 3, "goid wait_reason n")                                 \
+	X(goready, 5, "goid by_goid wait_reason parked_ns(0=untimed) n")   \
+	X(gosched, 2, "goid n")                                            \
+	X(gopreempt, 3, "goid kind(1=cooperative,2=async) n")              \
+	X(lockosthread, 3, "goid locked(1=lock,0=unlock) n")               \
+	X(entersyscall, 3, "goid p n")                                     \
 	X(exitsyscall, 3, "goid fast(1=kept or reacquired a P at once) n") \
-	X(mallocgc, 5, "size sizeclass(0=large) noscan goid n") \
-	X(heap_grow, 3, "bytes heap_sys n") \
-	X(scavenge, 3, "bytes_released heap_released n") \
-	X(gc_start, 4, "cycle reason(enum rt_gc_reason) heap_live n") \
-	X(gc_mark_done, 3, "cycle marked_bytes n") \
-	X(gc_done, 4, "cycle heap_live next_gc n") \
-	X(sweep, 3, "npages objects_freed n") \
-	X(stw_start, 2, "reason(enum rt_stw_reason) n") \
-	X(stw_done, 3, "reason pause_ns n") \
-	X(convT, 3, "kind(1=T64,2=Tstring,3=Tslice) allocated(0/1) n") \
-	X(pool_get, 2, "result(0=private,1=shared,2=stolen,3=victim,4=miss/new) n") \
-	X(pool_put, 2, "where(0=private,1=shared) n") \
-	X(finalizer_run, 2, "obj n") \
-	X(chansend, 6, "chan elemsize buffered blocked_ns goid n") \
-	X(chanrecv, 6, "chan elemsize flags(1=buffered,2=closed) blocked_ns goid n") \
-	X(chanclose, 3, "chan goid n") \
-	X(selectgo, 4, "ncases has_default goid n") \
-	X(selectgo_ret, 4, "chosen(-1=default) blocked_ns goid n") \
-	X(addtimer, 4, "when heaplen p n") \
-	X(deltimer, 4, "when heaplen p n") \
-	X(modtimer, 4, "when heaplen p n") \
-	X(runtimer, 4, "lateness_ns heaplen p n") \
-	X(deferproc, 3, "goid kind(0=pooled,1=allocated,2=open-coded) n") \
-	X(deferreturn, 3, "goid calls_run n") \
-	X(gopanic, 3, "goid runtime_error(0/1) n") \
-	X(gorecover, 2, "goid n") \
-	X(gcount, 2, "result n") \
+	X(mallocgc, 5, "size sizeclass(0=large) noscan goid n")            \
+	X(heap_grow, 3, "bytes heap_sys n")                                \
+	X(scavenge, 3, "bytes_released heap_released n")                   \
+	X(gc_start, 4, "cycle reason(enum rt_gc_reason) heap_live n")      \
+	X(gc_mark_done, 3, "cycle marked_bytes n")                         \
+	X(gc_done, 4, "cycle heap_live next_gc n")                         \
+	X(sweep, 3, "npages objects_freed n")                              \
+	X(stw_start, 2, "reason(enum rt_stw_reason) n")                    \
+	X(stw_done, 3, "reason pause_ns n")                                \
+	X(convT, 3, "kind(1=T64,2=Tstring,3=Tslice) allocated(0/1) n")     \
+	X(pool_get, 2,                                                     \
+	  "result(0=private,1=shared,2=stolen,3=victim,4=miss/new) n")     \
+	X(pool_put, 2, "where(0=private,1=shared) n")                      \
+	X(finalizer_run, 2, "obj n")                                       \
+	X(chansend, 6, "chan elemsize buffered blocked_ns goid n")         \
+	X(chanrecv, 6,                                                     \
+	  "chan elemsize flags(1=buffered,2=closed) blocked_ns goid n")    \
+	X(chanclose, 3, "chan goid n")                                     \
+	X(selectgo, 4, "ncases has_default goid n")                        \
+	X(selectgo_ret, 4, "chosen(-1=default) blocked_ns goid n")         \
+	X(addtimer, 4, "when heaplen p n")                                 \
+	X(deltimer, 4, "when heaplen p n")                                 \
+	X(modtimer, 4, "when heaplen p n")                                 \
+	X(runtimer, 4, "lateness_ns heaplen p n")                          \
+	X(deferproc, 3, "goid kind(0=pooled,1=allocated,2=open-coded) n")  \
+	X(deferreturn, 3, "goid calls_run n")                              \
+	X(gopanic, 3, "goid runtime_error(0/1) n")                         \
+	X(gorecover, 2, "goid n")                                          \
+	X(gcount, 2, "result n")                                           \
 	X(probe_flush, 2, "probe(enum rt_probe_id) n")
 
 enum rt_probe_id {
@@ -159,10 +161,13 @@ enum rt_probe_g_mode {
  * the sites it passes, so RT_STATS and the tests work the same. This is the
  * baseline for "what do unattached probes cost".
  */
-#define RT_PROBE_SITE(name, take, nargs, ...)     \
-	do {                                      \
-		RT_PROBE_HIT(RT_PROBE_ID_##name); \
-		(void)sizeof((take, __VA_ARGS__)); \
+#define RT_PROBE_SITE(name, take, nargs, ...)                                 \
+	do {                                                                  \
+		RT_PROBE_HIT(RT_PROBE_ID_##name);                             \
+		if (0) { /* uses, never evaluates, the arguments */           \
+			const uint64_t rt_pv_[nargs] = {__VA_ARGS__, (take)}; \
+			(void)rt_pv_;                                         \
+		}                                                             \
 	} while (0)
 #else
 /*
@@ -183,64 +188,63 @@ enum rt_probe_g_mode {
 #define RT_PROBE_BIND(i, v) \
 	register uint64_t rt_pr##i##_ __asm__(RT_PROBE_REG##i) = (v)
 
-#define RT_PROBE_EMIT2(name, v)                                              \
-	do {                                                                 \
-		RT_PROBE_BIND(0, v[0]);                                      \
-		RT_PROBE_BIND(1, v[1]);                                      \
-		__asm__ __volatile__(RT_PROBE_NOTE(name, "8@%%rdi 8@%%rsi")  \
-				     :                                       \
-				     : "r"(rt_pr0_), "r"(rt_pr1_));          \
+#define RT_PROBE_EMIT2(name, v)                                             \
+	do {                                                                \
+		RT_PROBE_BIND(0, v[0]);                                     \
+		RT_PROBE_BIND(1, v[1]);                                     \
+		__asm__ __volatile__(RT_PROBE_NOTE(name, "8@%%rdi 8@%%rsi") \
+				     :                                      \
+				     : "r"(rt_pr0_), "r"(rt_pr1_));         \
 	} while (0)
-#define RT_PROBE_EMIT3(name, v)                                            \
-	do {                                                               \
-		RT_PROBE_BIND(0, v[0]);                                    \
-		RT_PROBE_BIND(1, v[1]);                                    \
-		RT_PROBE_BIND(2, v[2]);                                    \
-		__asm__ __volatile__(                                      \
-		    RT_PROBE_NOTE(name, "8@%%rdi 8@%%rsi 8@%%rdx")         \
-		    :                                                      \
-		    : "r"(rt_pr0_), "r"(rt_pr1_), "r"(rt_pr2_));           \
+#define RT_PROBE_EMIT3(name, v)                                    \
+	do {                                                       \
+		RT_PROBE_BIND(0, v[0]);                            \
+		RT_PROBE_BIND(1, v[1]);                            \
+		RT_PROBE_BIND(2, v[2]);                            \
+		__asm__ __volatile__(                              \
+		    RT_PROBE_NOTE(name, "8@%%rdi 8@%%rsi 8@%%rdx") \
+		    :                                              \
+		    : "r"(rt_pr0_), "r"(rt_pr1_), "r"(rt_pr2_));   \
 	} while (0)
-#define RT_PROBE_EMIT4(name, v)                                            \
-	do {                                                               \
-		RT_PROBE_BIND(0, v[0]);                                    \
-		RT_PROBE_BIND(1, v[1]);                                    \
-		RT_PROBE_BIND(2, v[2]);                                    \
-		RT_PROBE_BIND(3, v[3]);                                    \
-		__asm__ __volatile__(                                      \
-		    RT_PROBE_NOTE(name, "8@%%rdi 8@%%rsi 8@%%rdx 8@%%rcx") \
-		    :                                                      \
-		    : "r"(rt_pr0_), "r"(rt_pr1_), "r"(rt_pr2_),            \
-		      "r"(rt_pr3_));                                       \
+#define RT_PROBE_EMIT4(name, v)                                                \
+	do {                                                                   \
+		RT_PROBE_BIND(0, v[0]);                                        \
+		RT_PROBE_BIND(1, v[1]);                                        \
+		RT_PROBE_BIND(2, v[2]);                                        \
+		RT_PROBE_BIND(3, v[3]);                                        \
+		__asm__ __volatile__(                                          \
+		    RT_PROBE_NOTE(name, "8@%%rdi 8@%%rsi 8@%%rdx 8@%%rcx")     \
+		    :                                                          \
+		    : "r"(rt_pr0_), "r"(rt_pr1_), "r"(rt_pr2_), "r"(rt_pr3_)); \
 	} while (0)
-#define RT_PROBE_EMIT5(name, v)                                              \
-	do {                                                                 \
-		RT_PROBE_BIND(0, v[0]);                                      \
-		RT_PROBE_BIND(1, v[1]);                                      \
-		RT_PROBE_BIND(2, v[2]);                                      \
-		RT_PROBE_BIND(3, v[3]);                                      \
-		RT_PROBE_BIND(4, v[4]);                                      \
-		__asm__ __volatile__(                                        \
-		    RT_PROBE_NOTE(name,                                      \
-				  "8@%%rdi 8@%%rsi 8@%%rdx 8@%%rcx 8@%%r8")  \
-		    :                                                        \
-		    : "r"(rt_pr0_), "r"(rt_pr1_), "r"(rt_pr2_),              \
-		      "r"(rt_pr3_), "r"(rt_pr4_));                           \
+#define RT_PROBE_EMIT5(name, v)                                               \
+	do {                                                                  \
+		RT_PROBE_BIND(0, v[0]);                                       \
+		RT_PROBE_BIND(1, v[1]);                                       \
+		RT_PROBE_BIND(2, v[2]);                                       \
+		RT_PROBE_BIND(3, v[3]);                                       \
+		RT_PROBE_BIND(4, v[4]);                                       \
+		__asm__ __volatile__(                                         \
+		    RT_PROBE_NOTE(name,                                       \
+				  "8@%%rdi 8@%%rsi 8@%%rdx 8@%%rcx 8@%%r8")   \
+		    :                                                         \
+		    : "r"(rt_pr0_), "r"(rt_pr1_), "r"(rt_pr2_), "r"(rt_pr3_), \
+		      "r"(rt_pr4_));                                          \
 	} while (0)
-#define RT_PROBE_EMIT6(name, v)                                              \
-	do {                                                                 \
-		RT_PROBE_BIND(0, v[0]);                                      \
-		RT_PROBE_BIND(1, v[1]);                                      \
-		RT_PROBE_BIND(2, v[2]);                                      \
-		RT_PROBE_BIND(3, v[3]);                                      \
-		RT_PROBE_BIND(4, v[4]);                                      \
-		RT_PROBE_BIND(5, v[5]);                                      \
-		__asm__ __volatile__(                                        \
-		    RT_PROBE_NOTE(name, "8@%%rdi 8@%%rsi 8@%%rdx 8@%%rcx "   \
-					"8@%%r8 8@%%r9")                     \
-		    :                                                        \
-		    : "r"(rt_pr0_), "r"(rt_pr1_), "r"(rt_pr2_),              \
-		      "r"(rt_pr3_), "r"(rt_pr4_), "r"(rt_pr5_));             \
+#define RT_PROBE_EMIT6(name, v)                                               \
+	do {                                                                  \
+		RT_PROBE_BIND(0, v[0]);                                       \
+		RT_PROBE_BIND(1, v[1]);                                       \
+		RT_PROBE_BIND(2, v[2]);                                       \
+		RT_PROBE_BIND(3, v[3]);                                       \
+		RT_PROBE_BIND(4, v[4]);                                       \
+		RT_PROBE_BIND(5, v[5]);                                       \
+		__asm__ __volatile__(                                         \
+		    RT_PROBE_NOTE(name, "8@%%rdi 8@%%rsi 8@%%rdx 8@%%rcx "    \
+					"8@%%r8 8@%%r9")                      \
+		    :                                                         \
+		    : "r"(rt_pr0_), "r"(rt_pr1_), "r"(rt_pr2_), "r"(rt_pr3_), \
+		      "r"(rt_pr4_), "r"(rt_pr5_));                            \
 	} while (0)
 
 /*
@@ -248,52 +252,52 @@ enum rt_probe_g_mode {
  * whether to fire; the values (the probe's arguments, then n) are
  * computed only then. nargs counts n.
  */
-#define RT_PROBE_SITE(name, take, nargs, ...)                               \
-	do {                                                                \
-		RT_PROBE_HIT(RT_PROBE_ID_##name);                           \
-		if (RT_PROBE_ACTIVE(name)) {                                \
-			uint64_t rt_pn_ = (take);                           \
-			if (rt_pn_) {                                       \
+#define RT_PROBE_SITE(name, take, nargs, ...)                                \
+	do {                                                                 \
+		RT_PROBE_HIT(RT_PROBE_ID_##name);                            \
+		if (RT_PROBE_ACTIVE(name)) {                                 \
+			uint64_t rt_pn_ = (take);                            \
+			if (rt_pn_) {                                        \
 				const uint64_t rt_pv_[nargs] = {__VA_ARGS__, \
-								rt_pn_};    \
-				RT_PROBE_EMIT##nargs(name, rt_pv_);         \
-			}                                                   \
-		}                                                           \
+								rt_pn_};     \
+				RT_PROBE_EMIT##nargs(name, rt_pv_);          \
+			}                                                    \
+		}                                                            \
 	} while (0)
 #endif /* RT_NO_PROBES */
 
 /* RT_PROBEk(name, k arguments): the probe fires with them and n. */
-#define RT_PROBE1(name, x0)                                               \
+#define RT_PROBE1(name, x0)                                       \
 	RT_PROBE_SITE(name, RT_PROBE_TAKE(RT_PROBE_ID_##name), 2, \
 		      (uint64_t)(x0))
-#define RT_PROBE2(name, x0, x1)                                           \
+#define RT_PROBE2(name, x0, x1)                                   \
 	RT_PROBE_SITE(name, RT_PROBE_TAKE(RT_PROBE_ID_##name), 3, \
 		      (uint64_t)(x0), (uint64_t)(x1))
-#define RT_PROBE3(name, x0, x1, x2)                                       \
+#define RT_PROBE3(name, x0, x1, x2)                               \
 	RT_PROBE_SITE(name, RT_PROBE_TAKE(RT_PROBE_ID_##name), 4, \
 		      (uint64_t)(x0), (uint64_t)(x1), (uint64_t)(x2))
-#define RT_PROBE4(name, x0, x1, x2, x3)                                   \
-	RT_PROBE_SITE(name, RT_PROBE_TAKE(RT_PROBE_ID_##name), 5, \
-		      (uint64_t)(x0), (uint64_t)(x1), (uint64_t)(x2),     \
+#define RT_PROBE4(name, x0, x1, x2, x3)                               \
+	RT_PROBE_SITE(name, RT_PROBE_TAKE(RT_PROBE_ID_##name), 5,     \
+		      (uint64_t)(x0), (uint64_t)(x1), (uint64_t)(x2), \
 		      (uint64_t)(x3))
-#define RT_PROBE5(name, x0, x1, x2, x3, x4)                               \
-	RT_PROBE_SITE(name, RT_PROBE_TAKE(RT_PROBE_ID_##name), 6, \
-		      (uint64_t)(x0), (uint64_t)(x1), (uint64_t)(x2),     \
+#define RT_PROBE5(name, x0, x1, x2, x3, x4)                           \
+	RT_PROBE_SITE(name, RT_PROBE_TAKE(RT_PROBE_ID_##name), 6,     \
+		      (uint64_t)(x0), (uint64_t)(x1), (uint64_t)(x2), \
 		      (uint64_t)(x3), (uint64_t)(x4))
 
 /* RT_PROBEk_G(name, MODE, bit, gp, k arguments): a paired probe, whose
  * firing follows the decision marked on goroutine gp (rt_probe_g_mode). */
 #define RT_PROBE_TAKE_GM(name, mode, bit, gp) \
 	RT_PROBE_TAKE_G(RT_PROBE_ID_##name, gp, bit, RT_PROBE_G_##mode)
-#define RT_PROBE2_G(name, mode, bit, gp, x0, x1)                         \
-	RT_PROBE_SITE(name, RT_PROBE_TAKE_GM(name, mode, bit, gp), 3,    \
+#define RT_PROBE2_G(name, mode, bit, gp, x0, x1)                      \
+	RT_PROBE_SITE(name, RT_PROBE_TAKE_GM(name, mode, bit, gp), 3, \
 		      (uint64_t)(x0), (uint64_t)(x1))
-#define RT_PROBE3_G(name, mode, bit, gp, x0, x1, x2)                     \
-	RT_PROBE_SITE(name, RT_PROBE_TAKE_GM(name, mode, bit, gp), 4,    \
+#define RT_PROBE3_G(name, mode, bit, gp, x0, x1, x2)                  \
+	RT_PROBE_SITE(name, RT_PROBE_TAKE_GM(name, mode, bit, gp), 4, \
 		      (uint64_t)(x0), (uint64_t)(x1), (uint64_t)(x2))
-#define RT_PROBE4_G(name, mode, bit, gp, x0, x1, x2, x3)                 \
-	RT_PROBE_SITE(name, RT_PROBE_TAKE_GM(name, mode, bit, gp), 5,    \
-		      (uint64_t)(x0), (uint64_t)(x1), (uint64_t)(x2),    \
+#define RT_PROBE4_G(name, mode, bit, gp, x0, x1, x2, x3)              \
+	RT_PROBE_SITE(name, RT_PROBE_TAKE_GM(name, mode, bit, gp), 5, \
+		      (uint64_t)(x0), (uint64_t)(x1), (uint64_t)(x2), \
 		      (uint64_t)(x3))
 
 #endif /* RT_PROBES_H */
