@@ -132,8 +132,8 @@ uint64_t rt_probe_take_g(unsigned int id, struct g *gp, unsigned int bit,
 	if (mode == RT_PROBE_G_OPEN) {
 		n = rt_probe_take(id);
 		if (gp != NULL)
-			gp->probe_marks = n ? gp->probe_marks | bit
-					    : gp->probe_marks & ~bit;
+			gp->probe_marks =
+			    n ? gp->probe_marks | bit : gp->probe_marks & ~bit;
 	} else {
 		marked = gp != NULL && (gp->probe_marks & bit);
 		if (mode == RT_PROBE_G_CLOSE && gp != NULL)
@@ -169,8 +169,7 @@ void rt_probe_flush(void)
 
 	if (!RT_PROBE_ACTIVE(probe_flush))
 		return;
-	for (struct m *mp = atomic_load(&allm); mp != NULL;
-	     mp = mp->alllink) {
+	for (struct m *mp = atomic_load(&allm); mp != NULL; mp = mp->alllink) {
 		if (mp->probe_epoch != e)
 			continue;
 		for (int id = 0; id < RT_PROBE_NUM; id++) {

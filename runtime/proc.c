@@ -1090,8 +1090,9 @@ static struct g *park_m(struct m *mp, struct g *gp)
 		mp->waitlock = NULL;
 		if (!fn(gp, lk)) {
 			/* the park was cancelled: resume gp at once */
-			RT_PROBE4_G(goready, FOLLOW, RT_PROBE_G_SCHED, gp, gp->goid,
-				    gp->goid, gp->waitreason, gp->probe_span);
+			RT_PROBE4_G(goready, FOLLOW, RT_PROBE_G_SCHED, gp,
+				    gp->goid, gp->goid, gp->waitreason,
+				    gp->probe_span);
 			casgstatus(gp, G_WAITING, G_RUNNABLE);
 			return gp;
 		}
