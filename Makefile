@@ -4,8 +4,12 @@
 #   make deps       install missing Debian packages (idempotent; every target needs it)
 #   make test       unit tests (plain and ASan) + root integration tests
 #   make bench      scheduler, memory, channel and timer benchmarks, librt beside Go,
+#                   what one probe hit costs (scripts/bench-probe.sh, as root),
 #                   then the seed's exercises (make bench-go)
 #   make bench-go   the seed's exercises, before/after in librt beside Go (rtwork)
+#   make bench-trace  what probes and rttrace cost the exercises: unattached vs
+#                   PROBES=0, traced vs untraced (full, sampled); rttrace's RSS,
+#                   CPU and attach time (the last two as root; make bench runs it)
 #   make run EX=ex02  build, then `rttrace run ex02`: before and after, traced (as root)
 #   make report     every exercise on one HTML page + its screenshot, build/report.{html,png} (as root)
 #   make vmlinux    regenerate the committed vmlinux.h from this kernel's BTF
@@ -104,17 +108,38 @@ UT_ABIN  := $(UT_C:tests/%.c=$(OUT)/asan/tests/%)
 # with the user objects they test instead of librt; plain build only.
 UT_USER_C  := $(wildcard tests/test_user_*.c)
 UT_ABIN  := $(filter-out $(UT_USER_C:tests/%.c=$(OUT)/asan/tests/%),$(UT_ABIN))
-UT_USER_OBJ := $(addprefix $(OUT)/user/,signatures.o symbolize.o hist.o json.o waitreason.o flamegraph.o)
+UT_USER_OBJ := $(addprefix $(OUT)/user/,signatures.o symbolize.o hist.o json.o waitreason.o flamegraph.o usdt_check.o probe_names.o)
 PROG_C   := $(wildcard tests/progs/*.c)
 PROG_BIN := $(PROG_C:tests/progs/%.c=$(OUT)/tests/progs/%)
+# leafprobe's control: built with the red zone, which a trampoline call
+# at an attached probe site corrupts (tests/progs/leafprobe.c).
+PROG_BIN += $(OUT)/tests/progs/leafprobe-redzone
 IT_C     := $(wildcard tests/integration/*.c)
 IT_BIN   := $(IT_C:tests/integration/%.c=$(OUT)/tests/integration/%)
 TEST_H   := $(wildcard tests/*.h)
 
+# The int3 path: librt and the two programs that exercise it rebuilt with
+# 1-byte-nop probe sites (RT_PROBE_SITE_NOP1, runtime/probes.h), which the
+# kernel traps with int3 instead of calling a trampoline, as kernels
+# without the optimization do (test_probe_paths, scripts/bench-probe.sh).
+NOP1     := $(OUT)/nop1
+RT_NOBJ  := $(RT_C:%.c=$(NOP1)/%.o) $(RT_S:%.S=$(NOP1)/%.o)
+LIBRT_N  := $(NOP1)/librt.a
+NOP1_BIN := $(NOP1)/bench_probe $(NOP1)/tests/progs/probesite
+ifeq ($(PROBES),0)
+NOP1_BIN :=
+endif
+
+# bench/: the probe-cost benchmark's own loader, bench/bare.c, which
+# attaches bpf/bare.bpf.c's empty program with rttrace's attach pieces.
+BARE     := $(OUT)/bench/bare
+BARE_OBJ := $(addprefix $(OUT)/user/,usdt_check.o probe_names.o uprobe_multi.o)
+
 DEPS_STAMP := $(OUT)/.deps-ok
 
 .PHONY: all deps test unit-test asan-test integration-test bench bench-go run vmlinux format clean
-all: $(LIBRT) $(LIBRT_A) $(BPF_SKEL) $(RTTRACE) $(WL_BIN) $(RTWORK) $(UT_BIN) $(UT_ABIN) $(PROG_BIN) $(IT_BIN)
+all: $(LIBRT) $(LIBRT_A) $(BPF_SKEL) $(RTTRACE) $(WL_BIN) $(RTWORK) $(UT_BIN) $(UT_ABIN) $(PROG_BIN) $(IT_BIN) \
+	$(NOP1_BIN) $(BARE)
 
 # ---- dependencies ------------------------------------------------------------
 # scripts/deps.sh installs only what is missing; the stamp is refreshed when
@@ -144,6 +169,14 @@ $(OUT)/asan/runtime/%.o: runtime/%.S | $(DEPS_STAMP)
 	$(call msg,AS-ASAN,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(RTFLAGS) $(ASANFLAGS) -c $< -o $@
 
+$(NOP1)/runtime/%.o: runtime/%.c $(RT_H) Makefile | $(DEPS_STAMP)
+	$(call msg,CC-NOP1,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(RTFLAGS) $(RTOWNFLAGS) -DRT_PROBE_SITE_NOP1 -c $< -o $@ && $(RT_RENAME)
+
+$(NOP1)/runtime/%.o: runtime/%.S | $(DEPS_STAMP)
+	$(call msg,AS-NOP1,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(RTFLAGS) -DRT_PROBE_SITE_NOP1 -c $< -o $@
+
 $(LIBRT): $(RT_OBJ) scripts/check-rt-text.sh
 	$(call msg,AR,$@)
 	$(Q)CC=$(CC) scripts/check-rt-text.sh $(RT_OBJ)
@@ -153,6 +186,11 @@ $(LIBRT_A): $(RT_AOBJ) scripts/check-rt-text.sh
 	$(call msg,AR,$@)
 	$(Q)CC=$(CC) scripts/check-rt-text.sh $(RT_AOBJ)
 	$(Q)rm -f $@ && ar rcs $@ $(RT_AOBJ)
+
+$(LIBRT_N): $(RT_NOBJ) scripts/check-rt-text.sh
+	$(call msg,AR,$@)
+	$(Q)CC=$(CC) scripts/check-rt-text.sh $(RT_NOBJ)
+	$(Q)rm -f $@ && ar rcs $@ $(RT_NOBJ)
 
 # ---- BPF ---------------------------------------------------------------------
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I. -Ibpf \
@@ -195,6 +233,10 @@ $(RTTRACE): $(USER_OBJ) $(PROTO_OBJ)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(BASEFLAGS) $^ -o $@ $(LIBBPF_LIBS) $(DW_LIBS) $(PROTO_LIBS) -lm
 
+$(BARE): bench/bare.c $(OUT)/bpf/bare.skel.h $(BARE_OBJ) $(wildcard user/*.h)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(USERFLAGS) -Iuser $< $(BARE_OBJ) -o $@ $(LIBBPF_LIBS)
+
 # ---- workloads, tests --------------------------------------------------------
 # Everything linked with librt needs libdw: tracebacks (traceback.c) name
 # functions and file:line from the program's own debug information.
@@ -229,9 +271,25 @@ $(OUT)/tests/progs/%: tests/progs/%.c $(TEST_H) $(LIBRT)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(RTFLAGS) $< -o $@ $(LIBRT) $(RT_LIBS)
 
+$(OUT)/tests/progs/leafprobe-redzone: tests/progs/leafprobe.c $(TEST_H) $(LIBRT)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(RTFLAGS) -mred-zone $< -o $@ $(LIBRT) $(RT_LIBS)
+
+$(NOP1)/bench_probe: workloads/bench_probe.c $(WL_H) $(LIBRT_N)
+	$(call msg,CC-NOP1,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(RTFLAGS) -DRT_PROBE_SITE_NOP1 -Iworkloads $< -o $@ $(LIBRT_N) $(RT_LIBS)
+
+$(NOP1)/tests/progs/%: tests/progs/%.c $(TEST_H) $(LIBRT_N)
+	$(call msg,CC-NOP1,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(RTFLAGS) -DRT_PROBE_SITE_NOP1 $< -o $@ $(LIBRT_N) $(RT_LIBS)
+
 $(OUT)/tests/test_user_%: tests/test_user_%.c $(TEST_H) $(UT_USER_OBJ)
 	$(call msg,CC,$@)
-	$(Q)mkdir -p $(@D) && $(CC) $(USERFLAGS) $(CHECK_CFLAGS) -Itests -Iuser $< $(UT_USER_OBJ) -o $@ $(CHECK_LIBS) $(DW_LIBS) -pthread -lm
+	$(Q)mkdir -p $(@D) && $(CC) $(USERFLAGS) $(CHECK_CFLAGS) -Itests -Iuser $< $(UT_USER_OBJ) $(UT_EXTRA) -o $@ $(CHECK_LIBS) $(DW_LIBS) -lelf -pthread -lm
+
+# test_user_sample: sample.o (its rt_errorf & co. are the test's own)
+$(OUT)/tests/test_user_sample: UT_EXTRA := $(OUT)/user/sample.o
+$(OUT)/tests/test_user_sample: $(OUT)/user/sample.o
 
 $(OUT)/tests/%: tests/%.c $(TEST_H) $(LIBRT)
 	$(call msg,CC,$@)
@@ -257,10 +315,32 @@ $(OUT)/tests/integration/%: tests/integration/%.c $(TEST_H) runtime/probes.h | $
 test: all
 	$(Q)scripts/run-tests.sh $(OUT)
 
-# bench: the microbenchmarks, then the exercises (scripts/bench-ex.sh).
+# bench: the microbenchmarks, what a probe hit costs
+# (scripts/bench-probe.sh, beside the PROBES=0 build), then the exercises
+# (scripts/bench-ex.sh).
 bench: all
+ifneq ($(PROBES),0)
+	$(Q)$(MAKE) --no-print-directory PROBES=0 OUT=$(OUT)/noprobes $(OUT)/noprobes/bench_probe
+endif
 	$(Q)scripts/bench.sh $(OUT)
+	$(Q)scripts/bench-probe.sh $(OUT) $(if $(filter 0,$(PROBES)),,$(OUT)/noprobes)
 	$(Q)scripts/bench-ex.sh $(OUT)
+	$(Q)$(MAKE) --no-print-directory bench-trace
+
+# bench-trace: the exercises with librt's probe sites against a PROBES=0
+# build (scripts/bench-probes0.sh), untraced against traced in full and
+# sampled mode (scripts/bench-trace.sh), and rttrace's own RSS, CPU and
+# attach time (scripts/bench-tracer.sh). BENCH_TIME (300ms here) and
+# BENCH_COUNT (3) as for bench; docs/performance.md explains the figures.
+.PHONY: bench-trace
+bench-trace: all
+ifeq ($(PROBES),0)
+	$(error bench-trace measures the probes: run it without PROBES=0)
+endif
+	$(Q)$(MAKE) --no-print-directory PROBES=0 OUT=$(OUT)/noprobes $(OUT)/noprobes/rtwork
+	$(Q)scripts/bench-probes0.sh $(OUT) $(OUT)/noprobes
+	$(Q)scripts/bench-trace.sh $(OUT)
+	$(Q)scripts/bench-tracer.sh $(OUT)
 
 # bench-go: the exercises in librt and in Go, one table of both ratios.
 bench-go: $(RTWORK)
@@ -299,7 +379,7 @@ vmlinux: | $(DEPS_STAMP)
 
 format:
 	$(Q)clang-format -i $(RT_C) $(RT_H) $(BPF_SRC) $(BPF_H) $(USER_C) $(wildcard user/*.h) \
-		$(WL_C) $(EX_C) workloads/rtwork.c workloads/rtwork_lib.c $(wildcard workloads/*.h) $(UT_C) $(TEST_H) $(PROG_C) $(IT_C)
+		$(wildcard bench/*.c) $(WL_C) $(EX_C) workloads/rtwork.c workloads/rtwork_lib.c $(wildcard workloads/*.h) $(UT_C) $(TEST_H) $(PROG_C) $(IT_C)
 
 clean:
 	$(Q)rm -rf $(OUT)

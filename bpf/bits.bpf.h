@@ -26,14 +26,31 @@ static __always_inline __u64 log2(__u32 v)
 	return r;
 }
 
-/* log2l is log2 for 64-bit values. */
+/*
+ * log2l is log2 for 64-bit values: the same search with one more step,
+ * rather than log2 of either half, which clang inlines as two copies of
+ * log2 and a branch between them on every histogram update.
+ */
 static __always_inline __u64 log2l(__u64 v)
 {
-	__u32 hi = v >> 32;
+	__u64 shift, r;
 
-	if (hi)
-		return log2(hi) + 32;
-	return log2(v);
+	r = (__u64)(v > 0xFFFFFFFF) << 5;
+	v >>= r;
+	shift = (__u64)(v > 0xFFFF) << 4;
+	v >>= shift;
+	r |= shift;
+	shift = (__u64)(v > 0xFF) << 3;
+	v >>= shift;
+	r |= shift;
+	shift = (__u64)(v > 0xF) << 2;
+	v >>= shift;
+	r |= shift;
+	shift = (__u64)(v > 0x3) << 1;
+	v >>= shift;
+	r |= shift;
+	r |= (v >> 1);
+	return r;
 }
 
 #endif /* RTTRACE_BITS_BPF_H */

@@ -90,8 +90,8 @@ RT_PROBE_PROG(gopark, __u64 goid, __u64 reason, __u64 n)
 	return 0;
 }
 
-RT_PROBE_PROG(goready, __u64 goid, __u64 by_goid, __u64 reason,
-	      __u64 parked_ns, __u64 n)
+RT_PROBE_PROG(goready, __u64 goid, __u64 by_goid, __u64 reason, __u64 parked_ns,
+	      __u64 n)
 {
 	struct block_val *v, init = {};
 	struct block_park *p;

@@ -13,7 +13,7 @@
 
 #include "sched.h" /* struct hist, MAX_SLOTS */
 
-/* Indices into the counts map; mirror enum rt_probe_id from chansend. */
+/* Indices into chan_stats.counts; mirror enum rt_probe_id from chansend. */
 enum chan_probe {
 	CHAN_PROBE_CHANSEND,
 	CHAN_PROBE_CHANRECV,
@@ -72,9 +72,13 @@ struct chan_block {
 #define CHAN_MAX_CHANNELS 16384
 
 /*
- * Timer heaps are per P (the probes' p argument): each slot keeps the
- * heaplen the last timer probe on that P reported and the largest seen.
- * P ids from CHAN_MAX_PS on share the last slot, CHAN_P_BAD.
+ * Timer heaps are per P (the probes' p argument): for each, the heaplen
+ * the last timer probe on that P reported, the largest seen and the
+ * probes seen. P ids from CHAN_MAX_PS on share the last slot, CHAN_P_BAD.
+ * The BPF side keeps the largest and the probes per CPU (chan_p_timers,
+ * in chan_stats) and the last in a map shared by all CPUs (a P's timers
+ * are touched from any thread); user space joins them into
+ * chan_timer_heap.
  */
 #define CHAN_MAX_PS  256
 #define CHAN_P_BAD   CHAN_MAX_PS
@@ -86,19 +90,36 @@ struct chan_timer_heap {
 	__u64 events; /* timer probes seen on this P */
 };
 
+struct chan_p_timers {
+	__u64 events; /* timer probes seen on this P, on this CPU */
+	__u64 max;    /* largest heaplen they reported */
+};
+
 /* Things chan.bpf.c could not record, per CPU; reported when non-zero. */
 enum chan_error {
 	/* a blocked operation's channel could not be inserted: map full */
 	CHAN_ERR_CHAN_MAP_FULL,
-	/* a select's start could not be inserted: the goid map is full */
-	CHAN_ERR_SELECT_MAP_FULL,
-	/* selectgo_ret whose selectgo was not seen (started before attach) */
-	CHAN_ERR_SELECT_UNPAIRED,
 	/* a negative blocked_ns (chansend, chanrecv, selectgo_ret) or
 	 * lateness_ns (runtimer), recorded as 0 */
 	CHAN_ERR_NEGATIVE_BLOCKED,
 	CHAN_ERR_NEGATIVE_LATENESS,
 	CHAN_ERR_NUM,
+};
+
+/*
+ * Everything chan.bpf.c counts per CPU, in the one entry of its per-CPU
+ * stats map: each program makes one lookup of it per hit (rt.bpf.h's
+ * RT_STATS_PROG).
+ */
+struct chan_stats {
+	__u64 counts[CHAN_PROBE_NUM]; /* events per probe */
+	__u64 sums[CHAN_SUM_NUM];     /* enum chan_sum */
+	__u64 selects[CHAN_SEL_NUM];  /* by outcome */
+	__u64 errors[CHAN_ERR_NUM];   /* enum chan_error */
+	struct hist select;	      /* selectgo_ret's blocked_ns */
+	struct hist heaplen;	      /* timer heap length at addtimer */
+	struct hist lateness;	      /* runtimer's lateness_ns */
+	struct chan_p_timers ps[CHAN_P_SLOTS]; /* per P */
 };
 
 #endif /* RTTRACE_CHAN_H */

@@ -4,7 +4,10 @@
  * from their USDT probes.
  *
  * One program per probe of runtime/probes.h (provider "rt") from deferproc
- * to gcount, named as the probe. All aggregated here:
+ * to gcount, named as the probe. Everything is in one struct defer_stats
+ * (defer.h), the single entry of the per-CPU stats map, so a hit makes
+ * one map lookup and, with preemption disabled, plain adds (rt.bpf.h's
+ * RT_STATS_PROG):
  *
  *   counts          events per probe; must equal librt's RT_STATS counts.
  *   kinds           deferproc records by where they came from: the P's
@@ -17,8 +20,7 @@
  *                   of gcount's result.
  *
  * No state between probes: each event stands alone, so there is nothing
- * to pair and nothing to lose when a map fills. Adds on per-CPU maps are
- * atomic for the reason sched.bpf.c gives.
+ * to pair and nothing to lose when a map fills.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -30,59 +32,45 @@
 
 #pragma clang diagnostic ignored "-Wunused-parameter"
 
-PERCPU_ARRAY(counts, DEFER_PROBE_NUM, __u64);
-PERCPU_ARRAY(kinds, DEFER_KIND_SLOTS, __u64);
-PERCPU_ARRAY(sums, DEFER_SUM_NUM, __u64);
-PERCPU_ARRAY(hists, DEFER_HIST_NUM, struct hist);
+PERCPU_ARRAY(stats, 1, struct defer_stats);
 
-RT_PROBE_PROG(deferproc, __u64 goid, __u64 kind, __u64 n)
+RT_STATS_PROG(deferproc, stats, __u64 goid, __u64 kind, __u64 n)
 {
-	if (!traced())
-		return 0;
-	add(&counts, DEFER_PROBE_DEFERPROC, n);
-	add(&kinds, kind < DEFER_KINDS ? (__u32)kind : DEFER_KIND_BAD, n);
-	return 0;
+	__u32 k = kind < DEFER_KINDS ? (__u32)kind : DEFER_KIND_BAD;
+
+	barrier_var(k); /* keep the bound where the verifier sees it */
+	pc_add(&st->counts[DEFER_PROBE_DEFERPROC], n, excl);
+	pc_add(&st->kinds[k], n, excl);
 }
 
-RT_PROBE_PROG(deferreturn, __u64 goid, __u64 calls_run, __u64 n)
+RT_STATS_PROG(deferreturn, stats, __u64 goid, __u64 calls_run, __u64 n)
 {
-	if (!traced())
-		return 0;
-	add(&counts, DEFER_PROBE_DEFERRETURN, n);
-	add(&sums, DEFER_SUM_CALLS_RUN, calls_run * n);
+	pc_add(&st->counts[DEFER_PROBE_DEFERRETURN], n, excl);
+	pc_add(&st->sums[DEFER_SUM_CALLS_RUN], calls_run * n, excl);
 	if (!calls_run)
-		add(&sums, DEFER_SUM_RETURN_EMPTY, n);
-	hist_value(&hists, DEFER_HIST_CALLS, calls_run, calls_run);
-	return 0;
+		pc_add(&st->sums[DEFER_SUM_RETURN_EMPTY], n, excl);
+	pc_hist(&st->hists[DEFER_HIST_CALLS], calls_run, calls_run, excl);
 }
 
-RT_PROBE_PROG(gopanic, __u64 goid, __u64 runtime_error, __u64 n)
+RT_STATS_PROG(gopanic, stats, __u64 goid, __u64 runtime_error, __u64 n)
 {
-	if (!traced())
-		return 0;
-	add(&counts, DEFER_PROBE_GOPANIC, n);
+	pc_add(&st->counts[DEFER_PROBE_GOPANIC], n, excl);
 	if (runtime_error)
-		add(&sums, DEFER_SUM_RUNTIME_ERRORS, n);
-	return 0;
+		pc_add(&st->sums[DEFER_SUM_RUNTIME_ERRORS], n, excl);
 }
 
-RT_PROBE_PROG(gorecover, __u64 goid, __u64 n)
+RT_STATS_PROG(gorecover, stats, __u64 goid, __u64 n)
 {
-	if (traced())
-		add(&counts, DEFER_PROBE_GORECOVER, n);
-	return 0;
+	pc_add(&st->counts[DEFER_PROBE_GORECOVER], n, excl);
 }
 
-RT_PROBE_PROG(gcount, __u64 result, __u64 n)
+RT_STATS_PROG(gcount, stats, __u64 result, __u64 n)
 {
-	if (!traced())
-		return 0;
-	add(&counts, DEFER_PROBE_GCOUNT, n);
-	add(&sums, DEFER_SUM_GCOUNT_RESULT, result * n);
-	hist_value(&hists, DEFER_HIST_GCOUNT, result, result);
-	return 0;
+	pc_add(&st->counts[DEFER_PROBE_GCOUNT], n, excl);
+	pc_add(&st->sums[DEFER_SUM_GCOUNT_RESULT], result * n, excl);
+	pc_hist(&st->hists[DEFER_HIST_GCOUNT], result, result, excl);
 }
 
-RT_PROBE_FLUSH_PROG(counts, DEFER_PROBE_NUM)
+RT_STATS_FLUSH_PROG(stats, DEFER_PROBE_NUM)
 
 char LICENSE[] SEC("license") = "GPL";

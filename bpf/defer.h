@@ -15,7 +15,7 @@
 
 #include "sched.h" /* struct hist, MAX_SLOTS */
 
-/* Indices into the counts map; mirror enum rt_probe_id from deferproc. */
+/* Indices into defer_stats.counts; mirror enum rt_probe_id from deferproc. */
 enum defer_probe {
 	DEFER_PROBE_DEFERPROC,
 	DEFER_PROBE_DEFERRETURN,
@@ -59,6 +59,18 @@ enum defer_hist {
 	DEFER_HIST_CALLS,
 	DEFER_HIST_GCOUNT,
 	DEFER_HIST_NUM,
+};
+
+/*
+ * Everything defer.bpf.c counts per CPU, in the one entry of its per-CPU
+ * stats map: each program makes one lookup per hit (rt.bpf.h's
+ * RT_STATS_PROG).
+ */
+struct defer_stats {
+	__u64 counts[DEFER_PROBE_NUM];	   /* events per probe */
+	__u64 kinds[DEFER_KIND_SLOTS];	   /* deferproc records by kind */
+	__u64 sums[DEFER_SUM_NUM];	   /* enum defer_sum */
+	struct hist hists[DEFER_HIST_NUM]; /* enum defer_hist */
 };
 
 #endif /* RTTRACE_DEFER_H */

@@ -13,7 +13,7 @@
 
 #include "sched.h" /* struct hist, MAX_SLOTS */
 
-/* Indices into the counts map; mirror enum rt_probe_id from mallocgc. */
+/* Indices into mem_stats.counts; mirror enum rt_probe_id from mallocgc. */
 enum mem_probe {
 	MEM_PROBE_MALLOCGC,
 	MEM_PROBE_HEAP_GROW,
@@ -99,6 +99,25 @@ enum mem_error {
 	/* gc_done whose gc_start was not seen (or of another cycle) */
 	MEM_ERR_GC_UNPAIRED,
 	MEM_ERR_NUM,
+};
+
+/*
+ * Everything mem.bpf.c counts per CPU, in the one entry of its per-CPU
+ * stats map: each program makes one lookup per hit (rt.bpf.h's
+ * RT_STATS_PROG). The hot probe's fields come first.
+ */
+struct mem_stats {
+	__u64 counts[MEM_PROBE_NUM]; /* events per probe */
+	__u64 sums[MEM_SUM_NUM];     /* enum mem_sum */
+	struct hist alloc_size;	     /* mallocgc sizes, bytes */
+	struct mem_class classes[MEM_SIZECLASS_SLOTS]; /* 0: large */
+	__u64 convts[MEM_CONVT_SLOTS];	     /* kind * 2 + allocated */
+	__u64 pool_gets[MEM_POOL_GET_SLOTS]; /* by result */
+	__u64 pool_puts[MEM_POOL_PUT_SLOTS]; /* by place */
+	__u64 gc_reasons[MEM_GC_SLOTS];	     /* cycles started */
+	__u64 errors[MEM_ERR_NUM];	     /* enum mem_error */
+	struct hist stw[MEM_STW_SLOTS];	     /* pause_ns by reason */
+	struct hist gc[MEM_GC_SLOTS];	     /* gc_start -> gc_done by reason */
 };
 
 #endif /* RTTRACE_MEM_H */

@@ -21,18 +21,18 @@
 #define RTTRACE_PROBE_BPF_H
 
 #define ___rt_nth(_, _1, _2, _3, _4, _5, _6, N, ...) N
-#define ___rt_narg(...) ___rt_nth(_, ##__VA_ARGS__, 6, 5, 4, 3, 2, 1, 0)
-#define ___rt_concat(a, b) a##b
-#define ___rt_apply(fn, n) ___rt_concat(fn, n)
+#define ___rt_narg(...)				     ___rt_nth(_, ##__VA_ARGS__, 6, 5, 4, 3, 2, 1, 0)
+#define ___rt_concat(a, b)			     a##b
+#define ___rt_apply(fn, n)			     ___rt_concat(fn, n)
 
-#define ___rt_regs0() ctx
-#define ___rt_regs1(x) ___rt_regs0(), ctx->di
+#define ___rt_regs0()		ctx
+#define ___rt_regs1(x)		___rt_regs0(), ctx->di
 #define ___rt_regs2(x, args...) ___rt_regs1(args), ctx->si
 #define ___rt_regs3(x, args...) ___rt_regs2(args), ctx->dx
 #define ___rt_regs4(x, args...) ___rt_regs3(args), ctx->cx
 #define ___rt_regs5(x, args...) ___rt_regs4(args), ctx->r8
 #define ___rt_regs6(x, args...) ___rt_regs5(args), ctx->r9
-#define ___rt_regs(args...) ___rt_apply(___rt_regs, ___rt_narg(args))(args)
+#define ___rt_regs(args...)	___rt_apply(___rt_regs, ___rt_narg(args))(args)
 
 #define RT_PROBE_PROG(name, args...)                                        \
 	int name(struct pt_regs *ctx);                                      \

@@ -68,6 +68,17 @@ enum sched_error {
 	SCHED_ERR_NUM,
 };
 
+/*
+ * Everything sched.bpf.c counts, in one per-CPU struct looked up once per
+ * hit (rt.bpf.h's RT_STATS_PROG): user space sums it over the CPUs.
+ */
+struct sched_stats {
+	__u64 counts[SCHED_PROBE_NUM];
+	__u64 errors[SCHED_ERR_NUM];
+	struct hist park[SCHED_WAIT_HISTS]; /* gopark -> goready, by reason */
+	struct hist sched;		    /* runnable -> running */
+};
+
 /* Default size of the per-goroutine maps (chan, block, kernel,
  * timeline); rttrace --max-goroutines overrides it. */
 #define SCHED_MAX_GOROUTINES (1 << 20)

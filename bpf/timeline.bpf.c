@@ -101,8 +101,8 @@ RT_PROBE_PROG(gopark, __u64 goid, __u64 reason, __u64 n)
 	return 0;
 }
 
-RT_PROBE_PROG(goready, __u64 goid, __u64 by_goid, __u64 reason,
-	      __u64 parked_ns, __u64 n)
+RT_PROBE_PROG(goready, __u64 goid, __u64 by_goid, __u64 reason, __u64 parked_ns,
+	      __u64 n)
 {
 	if (traced())
 		emit(TL_GOREADY, goid, by_goid, 0);

@@ -29,6 +29,7 @@ const char *const rt_probe_names[RT_PROBE_NUM] = {
 void rt_probe_hit(enum rt_probe_id id)
 {
 	RT_PROBE_HIT(id);
+	(void)rt_pc_;
 }
 
 /* ---- sampling (see probes.h) -------------------------------------------
@@ -100,6 +101,8 @@ uint64_t rt_probe_take(unsigned int id)
 		if (c < mp->probe_next[id])
 			return 0;
 		mp->probe_next[id] = c + 1 + fastrand() % (2 * period - 1);
+	} else {
+		mp->probe_next[id] = 0; /* every hit comes here */
 	}
 	return probe_report(mp, id);
 }

@@ -91,12 +91,25 @@ void rt_probe_hit(enum rt_probe_id id);
 #endif
 
 /*
+ * The site's nop. RT_PROBE_SITE_NOP1 (-D, a build of its own: make's
+ * $(OUT)/nop1 tree) makes it the 1-byte nop of sys/sdt.h, which the kernel
+ * can only trap with int3 and single-step or emulate, as on kernels without
+ * the trampoline: tests/integration/test_probe_paths.c and
+ * scripts/bench-probe.sh keep that path working and measured.
+ */
+#ifdef RT_PROBE_SITE_NOP1
+#define RT_PROBE_NOP "990: .byte 0x90\n"
+#else
+#define RT_PROBE_NOP "990: .byte 0x0f, 0x1f, 0x44, 0x00, 0x00\n"
+#endif
+
+/*
  * The note, as sys/sdt.h lays it out: pc of the site, the link-time address
  * of _.stapsdt.base (for prelink adjustment), the semaphore, provider, name,
  * argument string.
  */
 #define RT_PROBE_NOTE(name, args)                                           \
-	"990: .byte 0x0f, 0x1f, 0x44, 0x00, 0x00\n"                         \
+	RT_PROBE_NOP                                                        \
 	".pushsection .note.stapsdt, \"?\", \"note\"\n"                     \
 	".balign 4\n"                                                       \
 	".4byte 992f-991f, 994f-993f, 3\n"                                  \

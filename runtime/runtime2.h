@@ -38,17 +38,18 @@
 
 /* --- probes: librt's own per-M count of every probe site passed -------- */
 
-#define RT_PROBE_HIT(id)                                               \
-	do {                                                           \
-		uint64_t *rt_c_ = &getm()->probe_counts[(id)];         \
-		__atomic_store_n(rt_c_, *rt_c_ + 1, __ATOMIC_RELAXED); \
-	} while (0)
+/* counts the site in this M, keeping the M and the new count for
+ * RT_PROBE_TAKE in the site's block (probes.h, RT_PROBE_SITE) */
+#define RT_PROBE_HIT(id)                                     \
+	struct m *const rt_pm_ = getm();                     \
+	const uint64_t rt_pc_ = rt_pm_->probe_counts[(id)] + 1; \
+	__atomic_store_n(&rt_pm_->probe_counts[(id)], rt_pc_, __ATOMIC_RELAXED)
 /* librt's sampling decisions (probes.c), asked only at active sites */
 struct g;
 uint64_t rt_probe_take(unsigned int id);
 uint64_t rt_probe_take_g(unsigned int id, struct g *gp, unsigned int bit,
 			 int mode);
-#define RT_PROBE_TAKE(id)		   rt_probe_take(id)
+#define RT_PROBE_TAKE(id)		   rt_probe_take_fast(rt_pm_, rt_pc_, id)
 #define RT_PROBE_TAKE_G(id, gp, bit, mode) rt_probe_take_g(id, gp, bit, mode)
 #include "probes.h"
 
@@ -234,7 +235,7 @@ struct p {
 	struct timer **timers;	    /* malloc'ed; a GC root */
 	int32_t ntimers;	    /* */
 	int32_t timerscap;	    /* */
-	_Atomic int64_t timer0when; /* when of timers[0], 0 if none */
+	_Atomic int64_t timer0when; /* <= timers[0]'s when, 0 if none */
 	/* free _defer records (panic.c), as p.deferpool; emptied at each GC */
 	struct rt_defer *deferpool[32];
 	int32_t ndeferpool;
@@ -307,6 +308,21 @@ static inline struct m *getm(void)
 			 :
 			 : "memory");
 	return mp;
+}
+
+/*
+ * rt_probe_take_fast is RT_PROBE_TAKE: a sampled probe between firings
+ * costs two loads and a compare here, inline; only a firing, a period of
+ * 1 (probe_next stays 0) or a new epoch calls rt_probe_take.
+ */
+extern volatile uint32_t rt_probe_sample_epoch;
+static inline uint64_t rt_probe_take_fast(struct m *mp, uint64_t count,
+					  unsigned int id)
+{
+	if (__builtin_expect(count < mp->probe_next[id], 1) &&
+	    __builtin_expect(mp->probe_epoch == rt_probe_sample_epoch, 1))
+		return 0;
+	return rt_probe_take(id);
 }
 
 static inline struct g *getg(void)

@@ -5,8 +5,16 @@
  * Every P owns a 4-ary min-heap of timers ordered by when, under the P's
  * timerslock. A timer is added to the heap of the P that creates it
  * (addtimer), removed (deltimer) or moved in place (modtimer) with a sift
- * up or down; p->timer0when caches the earliest when so the scheduler can
- * peek at it without the lock.
+ * up or down; p->timer0when lets the scheduler peek at the earliest when
+ * without the lock.
+ *
+ * p->timer0when is a lower bound of the earliest when, exact except after
+ * a modtimer that moved the earliest timer later: it is left early then,
+ * as Go's modtimer leaves timer0When for a timerModifiedLater timer, so a
+ * Reset to a later time (a timeout pushed back on every request) does not
+ * pay the atomic store. Whoever checks the timers at that early time finds
+ * none due and refreshes it (checktimers), as Go's adjusttimers does. It is
+ * 0 exactly when the heap is empty, which checkdead relies on.
  *
  * Timers fire from the scheduler: findrunnable runs the ready timers of its
  * own P (checktimers) and, while stealing, those of other Ps, so an idle
@@ -126,10 +134,23 @@ static void siftdowntimer(struct timer **t, int n, int i)
 	tmp->idx = i;
 }
 
+/* updatetimer0when sets pp->timer0when to the earliest when, exactly.
+ * Lock held. */
 static void updatetimer0when(struct p *pp)
 {
 	atomic_store(&pp->timer0when,
 		     pp->ntimers > 0 ? pp->timers[0]->when : 0);
+}
+
+/* lowertimer0when lowers pp->timer0when to the earliest when if that is
+ * earlier (or the hint is unset); a hint that is early already stays, see
+ * the top of the file. Lock held, heap not empty. */
+static void lowertimer0when(struct p *pp)
+{
+	int64_t w = pp->timers[0]->when;
+	int64_t h = atomic_load_explicit(&pp->timer0when, memory_order_relaxed);
+	if (h == 0 || w < h)
+		atomic_store(&pp->timer0when, w);
 }
 
 /* doaddtimer puts t in pp's heap; mirrors doaddtimer. Lock held. */
@@ -156,10 +177,12 @@ static void doaddtimer(struct p *pp, struct timer *t)
 	pp->timers[i] = t;
 	atomic_store(&t->pp, pp);
 	siftuptimer(pp->timers, i);
-	updatetimer0when(pp);
+	lowertimer0when(pp);
 }
 
-/* dodeltimer removes t from pp's heap; mirrors dodeltimer. Lock held. */
+/* dodeltimer removes t from pp's heap; mirrors dodeltimer. Lock held.
+ * Removing the earliest timer makes timer0when exact again; removing
+ * another leaves the earliest, and so the hint, as they were. */
 static void dodeltimer(struct p *pp, struct timer *t)
 {
 	int i = t->idx;
@@ -174,7 +197,8 @@ static void dodeltimer(struct p *pp, struct timer *t)
 		siftdowntimer(pp->timers, pp->ntimers, pp->timers[i]->idx);
 	}
 	atomic_store(&t->pp, NULL);
-	updatetimer0when(pp);
+	if (i == 0)
+		updatetimer0when(pp);
 }
 
 /* lockedp locks the heap holding t and returns its P, or NULL if t is in
@@ -241,9 +265,13 @@ static bool deltimer(struct timer *t)
 	return true;
 }
 
-/* modtimer changes when (and period) of t, re-sifting it in place if it is
+/*
+ * modtimer changes when (and period) of t, re-sifting it in place if it is
  * in a heap, else adding it; returns whether it was pending. Mirrors
- * modtimer. */
+ * modtimer: only a timer moved earlier lowers timer0when and may need an M
+ * woken (timerModifiedEarlier, wakeNetPoller); one moved later leaves
+ * both alone (timerModifiedLater).
+ */
 static bool modtimer(struct timer *t, int64_t when, int64_t period)
 {
 	struct m *mp = getm();
@@ -252,14 +280,17 @@ static bool modtimer(struct timer *t, int64_t when, int64_t period)
 	bool pending = pp != NULL;
 	t->period = period;
 	if (pending) {
+		bool earlier = when < t->when;
 		t->when = when;
 		int i = siftuptimer(pp->timers, t->idx);
 		siftdowntimer(pp->timers, pp->ntimers, i);
-		updatetimer0when(pp);
+		if (earlier)
+			lowertimer0when(pp);
 		int32_t n = pp->ntimers;
 		unlock(&pp->timerslock);
 		RT_PROBE3(modtimer, when, n, pp->id);
-		wakefortimer(when);
+		if (earlier)
+			wakefortimer(when);
 	} else {
 		t->when = when;
 		addtimer(t);
@@ -305,6 +336,8 @@ int64_t checktimers(struct p *pp, int64_t now)
 		f(arg, seq, delta);
 		lock(&pp->timerslock);
 	}
+	/* an early hint (a timer moved later) is exact again */
+	updatetimer0when(pp);
 	next = pp->ntimers > 0 ? pp->timers[0]->when : 0;
 	unlock(&pp->timerslock);
 	return next;

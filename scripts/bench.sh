@@ -9,10 +9,12 @@
 # Environment:
 #   BENCH_COUNT=3    runs of each benchmark; the table shows the median
 #   BENCH_TIME=1s    -benchtime for both sides (Go syntax: 1s, 500ms, 1000x)
-#   BENCH=.          -bench regex for both sides
+#   BENCH=.          regex on the names (without "Benchmark") to run
 #   RT_GO=/usr/lib/go-1.19/bin/go   the Go toolchain to compare with
 #
-# Go runs offline (GOPROXY=off, stdlib only) with its build cache under OUT.
+# Go runs offline (GOPROXY=off, stdlib only) with its build cache under
+# OUT; its test binary is OUT/go-bench.test. The two sides alternate,
+# benchmark by benchmark (see below).
 # Go prints every benchmark with the -cpu suffix in force when it starts
 # (GOMAXPROCS, here nproc), even PingPong1P, which sets GOMAXPROCS(1) inside;
 # librt's suffix is the GOMAXPROCS the benchmark actually ran with. The
@@ -35,37 +37,90 @@ cpu=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 echo "kernel:  $(uname -r)"
 echo "cpus:    $(nproc) (${cpu:-unknown})"
 echo "date:    $(date -u '+%F %T UTC')"
-echo "runs:    -count $count -benchtime $btime -bench '$pattern' (median shown)"
+echo "runs:    $count rounds, each benchmark librt then Go, -benchtime $btime, names matching '$pattern' (median shown)"
 echo
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 rc=0
-: >"$tmp/librt.txt"
-for prog in bench_sched bench_mem bench_chan; do
-	echo "== librt: $out/$prog"
-	"$out/$prog" -bench "$pattern" -benchtime "$btime" -count "$count" |
-		tee -a "$tmp/librt.txt" || rc=$?
-done
-
+# Go's peers are compiled once, then run like librt's programs.
 have_go=0
+gotest=$out/go-bench.test
 if [[ -x $gobin ]]; then
-	have_go=1
-	echo
-	echo "== Go: $($gobin version | cut -d' ' -f3), workloads/go"
-	(
+	if (
 		cd "$root/workloads/go"
 		GOFLAGS=-mod=mod GOPROXY=off GOTOOLCHAIN=local \
 			GOCACHE="$out/go-cache" GOPATH="$out/gopath" \
-			"$gobin" test -bench "$pattern" -benchmem -run '^$' \
-			-benchtime "$btime" -count "$count"
-	) | tee "$tmp/go.txt" || rc=$?
+			"$gobin" test -c -o "$gotest" .
+	); then
+		have_go=1
+	else
+		rc=1
+	fi
 else
-	echo
 	echo "Go not installed ($gobin missing; \`sudo make deps\` installs" \
 		"golang-1.19-go): librt figures only"
+	echo
 fi
+
+# The two sides alternate benchmark by benchmark: each round runs every
+# benchmark once (-count 1) in librt, then at once its Go peer, each in a
+# process of its own (librt's harness forks one per run anyway; a Go
+# process per benchmark also keeps GC64MiB's 64 MiB list from staying live
+# under every Go benchmark after it). The machine's load drifts (a shared
+# VM), and a ratio of medians means more when both sides of each pair ran
+# seconds apart than when one side ran all its rounds first.
+names=()
+for prog in bench_sched bench_mem bench_chan; do
+	while read -r n; do
+		n=${n#Benchmark}
+		if [[ $n =~ $pattern ]]; then
+			names+=("$prog $n")
+		fi
+	done < <("$out/$prog" -list .)
+done
+if ((have_go)); then
+	# Go benchmarks with no librt peer still get their row
+	while read -r n; do
+		n=${n#Benchmark}
+		[[ $n =~ $pattern ]] || continue
+		for e in "${names[@]}"; do
+			[[ ${e#* } == "$n" ]] && continue 2
+		done
+		names+=("- $n")
+	done < <(cd "$root/workloads/go" && "$gotest" -test.list '^Benchmark')
+fi
+
+# one_run SIDE FILE DIR CMD...: run CMD in DIR, keep its Benchmark and
+# FAIL lines in FILE, show them prefixed with SIDE.
+one_run() {
+	local side=$1 file=$2 dir=$3
+	shift 3
+	(cd "$dir" && "$@") >"$tmp/one" 2>&1 || rc=1
+	grep -E '^(Benchmark|--- FAIL|FAIL)' "$tmp/one" | tee -a "$file" |
+		sed "s/^/$side /" || true
+}
+
+: >"$tmp/librt.txt"
+: >"$tmp/go.txt"
+for ((round = 1; round <= count; round++)); do
+	echo "== round $round of $count: librt ($out/bench_*), then Go" \
+		"($($gobin version 2>/dev/null | cut -d' ' -f3), workloads/go)"
+	for e in "${names[@]}"; do
+		prog=${e%% *} name=${e#* }
+		if [[ $prog != - ]]; then
+			one_run "librt" "$tmp/librt.txt" "$out" "$out/$prog" \
+				-bench "^$name\$" -benchtime "$btime" -count 1
+		fi
+		if ((have_go)); then
+			one_run "Go   " "$tmp/go.txt" "$root/workloads/go" \
+				"$gotest" -test.bench "^Benchmark$name\$" \
+				-test.benchmem -test.run '^$' \
+				-test.benchtime "$btime" -test.count 1
+		fi
+	done
+done
 
 # medians FILE prints "name unit median" for each unit of each Benchmark
 # line (ns/op, B/op, allocs/op, and any b.ReportMetric unit), in order.

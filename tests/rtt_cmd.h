@@ -423,18 +423,21 @@ static inline void check_counts_equal(const struct run *r,
 }
 
 /*
- * rtt_trace_json runs `rttrace trace --json -- PROG` (PROG relative to the
- * build directory) with RT_STATS=1, checks that it exited 0, and parses
- * librt's own probe counts (own, from stderr) and rttrace's (bpf, from the
- * JSON report on stdout). The caller run_free()s what it returns.
+ * rtt_trace_json_sample runs `rttrace trace --json --sample SAMPLE -- PROG`
+ * (PROG relative to the build directory) with RT_STATS=1, checks that it
+ * exited 0, and parses librt's own probe counts (own, from stderr) and
+ * rttrace's (bpf, from the JSON report on stdout). The caller run_free()s
+ * what it returns. rtt_trace_json is the same with --sample's default.
  */
-static inline struct run rtt_trace_json(const char *prog_rel,
-					long long bpf[RT_PROBE_NUM],
-					long long own[RT_PROBE_NUM])
+static inline struct run rtt_trace_json_sample(const char *prog_rel,
+					       const char *sample,
+					       long long bpf[RT_PROBE_NUM],
+					       long long own[RT_PROBE_NUM])
 {
 	char *rttrace = build_path("rttrace");
 	char *prog = build_path(prog_rel);
-	char *argv[] = {rttrace, "trace", "--json", "--", prog, NULL};
+	char *argv[] = {rttrace,	"trace", "--json", "--sample",
+			(char *)sample, "--",	 prog,	   NULL};
 	struct run r;
 
 	require_file(rttrace);
@@ -446,6 +449,13 @@ static inline struct run rtt_trace_json(const char *prog_rel,
 	free(rttrace);
 	free(prog);
 	return r;
+}
+
+static inline struct run rtt_trace_json(const char *prog_rel,
+					long long bpf[RT_PROBE_NUM],
+					long long own[RT_PROBE_NUM])
+{
+	return rtt_trace_json_sample(prog_rel, "auto", bpf, own);
 }
 
 /*

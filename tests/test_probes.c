@@ -7,12 +7,23 @@
  *
  * Counts are taken as deltas inside one main goroutine; tests that need an
  * exact count run on one P so no other goroutine interleaves.
+ *
+ * Sampling (probes.c): a tracer sets per-probe periods (RT_PROBE_SAMPLE at
+ * start, or the globals rt_probe_sample_period[] and
+ * rt_probe_sample_epoch), and an active site asks rt_probe_take whether
+ * to fire and with what n. The probe semaphores are the kernel's to set,
+ * so these tests call the decisions directly, as an active site does
+ * after counting its hit: the n returned must add up to the hits, and a
+ * period P must fire about once per P hits.
  */
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "probes.h"
+/* first: librt's own definitions of the probe macros (probes.h), the
+ * sampling decisions and struct g */
+#include "runtime2.h"
+
 #include "rt_test.h"
 
 enum { K = 1000 };
@@ -408,6 +419,268 @@ START_TEST(test_no_rt_stats_output_without_rt_stats)
 }
 END_TEST
 
+/* ---- sampling ------------------------------------------------------------
+ */
+
+/* sampling tests use a probe no test program passes on its own */
+#define SAMPLED_PROBE RT_PROBE_ID_gorecover
+
+static void reset_periods(void)
+{
+	for (int i = 0; i < RT_PROBE_NUM; i++)
+		rt_probe_sample_period[i] = 0;
+}
+
+START_TEST(test_rt_probe_sample_sets_every_probe_from_a_bare_period)
+{
+	reset_periods();
+	rt_probe_sample_setenv("64");
+	for (int i = 0; i < RT_PROBE_NUM; i++)
+		ck_assert_uint_eq(rt_probe_sample_period[i], 64);
+}
+END_TEST
+
+START_TEST(test_rt_probe_sample_sets_named_probes_in_order)
+{
+	reset_periods();
+	rt_probe_sample_setenv("16,mallocgc=128,convT=1");
+	ck_assert_uint_eq(rt_probe_sample_period[RT_PROBE_ID_mallocgc], 128);
+	ck_assert_uint_eq(rt_probe_sample_period[RT_PROBE_ID_convT], 1);
+	ck_assert_uint_eq(rt_probe_sample_period[RT_PROBE_ID_gopark], 16);
+}
+END_TEST
+
+START_TEST(test_rt_probe_sample_skips_bad_entries_and_keeps_good_ones)
+{
+	static const char *const bad[] = {
+	    "nosuch=4", "x",	      "-3",	     "mallocgc=", "mallocgc=-1",
+	    "=5",	"4294967296", "mallocgc=9x", "convT==2",
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char s[64];
+
+		reset_periods();
+		snprintf(s, sizeof(s), "gopark=8,%s,chansend=32", bad[i]);
+		rt_probe_sample_setenv(s);
+		ck_assert_msg(
+		    rt_probe_sample_period[RT_PROBE_ID_gopark] == 8 &&
+			rt_probe_sample_period[RT_PROBE_ID_chansend] == 32,
+		    "good entries around \"%s\" not applied", bad[i]);
+		for (int id = 0; id < RT_PROBE_NUM; id++)
+			if (id != RT_PROBE_ID_gopark &&
+			    id != RT_PROBE_ID_chansend)
+				ck_assert_msg(rt_probe_sample_period[id] == 0,
+					      "\"%s\" set %s to %u", bad[i],
+					      rt_probe_names[id],
+					      rt_probe_sample_period[id]);
+	}
+}
+END_TEST
+
+START_TEST(test_rt_probe_sample_empty_or_unset_changes_nothing)
+{
+	reset_periods();
+	rt_probe_sample_setenv(NULL);
+	rt_probe_sample_setenv("");
+	for (int i = 0; i < RT_PROBE_NUM; i++)
+		ck_assert_uint_eq(rt_probe_sample_period[i], 0);
+}
+END_TEST
+
+/* What take_main found, for the test to check. */
+struct take_result {
+	uint64_t hits, sum, firings, rest;
+};
+
+static struct take_result take_res;
+static uint32_t take_period;
+
+/*
+ * take_main is an active site passed take_res.hits times in a row on one
+ * M (locked to its thread), asking rt_probe_take each time, then once
+ * more at period 1: that firing reports whatever was left.
+ */
+static void take_main(void *arg)
+{
+	(void)arg;
+	rt_lock_os_thread();
+	rt_probe_sample_period[SAMPLED_PROBE] = take_period;
+	for (uint64_t i = 0; i < take_res.hits; i++) {
+		uint64_t n;
+
+		rt_probe_hit(SAMPLED_PROBE);
+		n = rt_probe_take(SAMPLED_PROBE);
+		take_res.sum += n;
+		take_res.firings += n != 0;
+	}
+	rt_probe_sample_period[SAMPLED_PROBE] = 1;
+	rt_probe_hit(SAMPLED_PROBE);
+	take_res.rest = rt_probe_take(SAMPLED_PROBE);
+	rt_unlock_os_thread();
+}
+
+START_TEST(test_take_at_period_1_fires_every_hit_with_n_1)
+{
+	take_period = 1;
+	take_res = (struct take_result){.hits = 10000};
+	rtt_run(1, take_main, NULL);
+	ck_assert_uint_eq(take_res.firings, 10000);
+	ck_assert_uint_eq(take_res.sum, 10000);
+	ck_assert_uint_eq(take_res.rest, 1);
+}
+END_TEST
+
+START_TEST(test_take_at_period_n_reports_every_hit_once)
+{
+	take_period = 64;
+	take_res = (struct take_result){.hits = 100000};
+	rtt_run(1, take_main, NULL);
+	/* the firings' n and the last report add up to the hits */
+	ck_assert_uint_eq(take_res.sum + take_res.rest, 100000 + 1);
+	/* what was left is less than the longest gap, 2P-1 */
+	ck_assert_uint_lt(take_res.rest, 2 * 64);
+}
+END_TEST
+
+START_TEST(test_take_at_period_n_fires_about_once_per_n_hits)
+{
+	take_period = 64;
+	take_res = (struct take_result){.hits = 640000};
+	rtt_run(1, take_main, NULL);
+	/* 10000 firings expected; gaps uniform in [1, 127] give a standard
+	 * deviation of about 60: 10 % is many deviations away */
+	ck_assert_msg(take_res.firings > 9000 && take_res.firings < 11000,
+		      "%llu firings for 640000 hits at period 64, want ~10000",
+		      (unsigned long long)take_res.firings);
+}
+END_TEST
+
+static uint64_t epoch_n[2];
+
+/* epoch_main: hits nobody reported (no tracer), then one reported hit,
+ * with and without a bump of the epoch in between. */
+static void epoch_main(void *arg)
+{
+	(void)arg;
+	rt_lock_os_thread();
+	rt_probe_sample_period[SAMPLED_PROBE] = 1;
+	rt_probe_hit(SAMPLED_PROBE);
+	(void)rt_probe_take(SAMPLED_PROBE);
+	for (int round = 0; round < 2; round++) {
+		for (int i = 0; i < 100; i++)
+			rt_probe_hit(SAMPLED_PROBE); /* site not active */
+		if (round == 1)
+			rt_probe_sample_epoch++;
+		rt_probe_hit(SAMPLED_PROBE);
+		epoch_n[round] = rt_probe_take(SAMPLED_PROBE);
+	}
+	rt_unlock_os_thread();
+}
+
+START_TEST(test_epoch_bump_forgets_the_hits_before_it)
+{
+	rtt_run(1, epoch_main, NULL);
+	/* without a bump a firing reports every hit since the last one */
+	ck_assert_uint_eq(epoch_n[0], 101);
+	/* after one (a tracer attaching) only its own */
+	ck_assert_uint_eq(epoch_n[1], 1);
+}
+END_TEST
+
+/* What g_main saw of an opener and its follower on one goroutine. */
+static struct {
+	uint64_t opened, followed, followed_unmarked, open_sum, follow_sum;
+} gres;
+
+/*
+ * g_main plays gopark (OPEN) then goready (FOLLOW) on a goroutine 10000
+ * times at period 16 for both: the follower fires exactly when its opener
+ * did, and each reports all its hits.
+ */
+static void g_main(void *arg)
+{
+	struct g *gp = calloc(1, sizeof(*gp));
+
+	(void)arg;
+	rt_lock_os_thread();
+	rt_probe_sample_period[RT_PROBE_ID_gopark] = 16;
+	rt_probe_sample_period[RT_PROBE_ID_goready] = 16;
+	for (int i = 0; i < 10000; i++) {
+		uint64_t o, f;
+
+		rt_probe_hit(RT_PROBE_ID_gopark);
+		o = rt_probe_take_g(RT_PROBE_ID_gopark, gp, RT_PROBE_G_SCHED,
+				    RT_PROBE_G_OPEN);
+		rt_probe_hit(RT_PROBE_ID_goready);
+		f = rt_probe_take_g(RT_PROBE_ID_goready, gp, RT_PROBE_G_SCHED,
+				    RT_PROBE_G_CLOSE);
+		gres.opened += o != 0;
+		gres.followed += f != 0;
+		gres.followed_unmarked += f != 0 && o == 0;
+		gres.open_sum += o;
+		gres.follow_sum += f;
+	}
+	/* period 1: every report left comes out */
+	rt_probe_sample_period[RT_PROBE_ID_gopark] = 1;
+	rt_probe_sample_period[RT_PROBE_ID_goready] = 1;
+	rt_probe_hit(RT_PROBE_ID_gopark);
+	gres.open_sum += rt_probe_take_g(RT_PROBE_ID_gopark, gp,
+					 RT_PROBE_G_SCHED, RT_PROBE_G_OPEN);
+	rt_probe_hit(RT_PROBE_ID_goready);
+	gres.follow_sum += rt_probe_take_g(RT_PROBE_ID_goready, gp,
+					   RT_PROBE_G_SCHED, RT_PROBE_G_CLOSE);
+	rt_unlock_os_thread();
+	free(gp);
+}
+
+START_TEST(test_a_follower_fires_exactly_when_its_opener_did)
+{
+	rtt_run(1, g_main, NULL);
+	ck_assert_uint_eq(gres.followed, gres.opened);
+	ck_assert_uint_eq(gres.followed_unmarked, 0);
+	ck_assert_msg(gres.opened > 400 && gres.opened < 900,
+		      "%llu openings in 10000 at period 16, want ~625",
+		      (unsigned long long)gres.opened);
+	ck_assert_uint_eq(gres.open_sum, 10001);
+	ck_assert_uint_eq(gres.follow_sum, 10001);
+}
+END_TEST
+
+/* The environment at start: rt_main reads RT_PROBE_SAMPLE. */
+static uint32_t *env_seen; /* shared with the forked program */
+
+static void env_main(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < RT_PROBE_NUM; i++)
+		env_seen[i] = rt_probe_sample_period[i];
+}
+
+START_TEST(test_rt_main_applies_rt_probe_sample_from_the_environment)
+{
+	int status;
+	pid_t pid;
+
+	env_seen =
+	    mmap(NULL, RT_PROBE_NUM * sizeof(*env_seen), PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(env_seen, MAP_FAILED);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		setenv("RT_PROBE_SAMPLE", "32,gc_start=1", 1);
+		setenv("RT_MAXPROCS", "1", 1);
+		rt_main(env_main, NULL);
+		exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ck_assert_uint_eq(env_seen[RT_PROBE_ID_mallocgc], 32);
+	ck_assert_uint_eq(env_seen[RT_PROBE_ID_gc_start], 1);
+}
+END_TEST
+
 static Suite *probes_suite(void)
 {
 	Suite *s = suite_create("probes");
@@ -431,6 +704,23 @@ static Suite *probes_suite(void)
 	tcase_set_timeout(tc, RTT_TIMEOUT);
 	tcase_add_test(tc, test_rt_stats_prints_every_probe_count_at_exit);
 	tcase_add_test(tc, test_no_rt_stats_output_without_rt_stats);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("sampling");
+	tcase_set_timeout(tc, RTT_TIMEOUT);
+	tcase_add_test(
+	    tc, test_rt_probe_sample_sets_every_probe_from_a_bare_period);
+	tcase_add_test(tc, test_rt_probe_sample_sets_named_probes_in_order);
+	tcase_add_test(
+	    tc, test_rt_probe_sample_skips_bad_entries_and_keeps_good_ones);
+	tcase_add_test(tc, test_rt_probe_sample_empty_or_unset_changes_nothing);
+	tcase_add_test(tc, test_take_at_period_1_fires_every_hit_with_n_1);
+	tcase_add_test(tc, test_take_at_period_n_reports_every_hit_once);
+	tcase_add_test(tc, test_take_at_period_n_fires_about_once_per_n_hits);
+	tcase_add_test(tc, test_epoch_bump_forgets_the_hits_before_it);
+	tcase_add_test(tc, test_a_follower_fires_exactly_when_its_opener_did);
+	tcase_add_test(
+	    tc, test_rt_main_applies_rt_probe_sample_from_the_environment);
 	suite_add_tcase(s, tc);
 
 	return s;

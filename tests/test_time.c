@@ -208,6 +208,39 @@ START_TEST(test_reset_of_a_stopped_timer_returns_false_and_it_fires_once)
 }
 END_TEST
 
+/*
+ * Pushing the earliest timer later leaves its P's timer0when early, as
+ * Go's timerModifiedLater leaves timer0When; whoever wakes at that early
+ * time finds nothing due and refreshes it. A timer made afterwards, due
+ * between the old and the new deadline, still fires, no earlier than
+ * asked, and so does the pushed one, at its new deadline — with the main
+ * goroutine parked throughout, so only the idle Ms' timed sleeps can fire
+ * them.
+ */
+static void reset_later_main(void *arg)
+{
+	rt_timer *a = rt_timer_new(10 * MS), *b;
+	int64_t t1, v = 0;
+
+	(void)arg;
+	t1 = rt_nanotime();
+	RTT_CHECK(rt_timer_reset(a, 60 * MS),
+		  "reset of an active timer returned false");
+	b = rt_timer_new(30 * MS);
+	RTT_CHECK(rt_chan_recv(b->C, &v), "receive from the newer timer");
+	RTT_CHECK(v >= t1 + 30 * MS,
+		  "the newer timer fired %lld ns before its deadline",
+		  (long long)(t1 + 30 * MS - v));
+	fires_once_after(a, t1 + 60 * MS, 20 * MS, "pushed later");
+}
+
+START_TEST(
+    test_a_timer_pushed_later_and_a_newer_one_due_in_between_each_fire_no_earlier_than_asked)
+{
+	rtt_run(2, reset_later_main, NULL);
+}
+END_TEST
+
 /* ---- AfterFunc -------------------------------------------------------- */
 
 struct af {
@@ -771,6 +804,9 @@ static Suite *time_suite(void)
 	    test_reset_of_a_fired_timer_returns_false_and_it_fires_once_more);
 	tcase_add_test(
 	    tc, test_reset_of_a_stopped_timer_returns_false_and_it_fires_once);
+	tcase_add_test(
+	    tc,
+	    test_a_timer_pushed_later_and_a_newer_one_due_in_between_each_fire_no_earlier_than_asked);
 	tcase_add_test(
 	    tc,
 	    test_10000_timers_stopped_and_reset_at_random_each_run_as_often_as_stop_and_reset_say);

@@ -39,7 +39,12 @@ static const char doc[] =
     "USAGE: rttrace attach -p PID [OPTIONS]\n"
     "\n"
     "The report is the one `rttrace trace` prints, counted from attach: "
-    "librt's own totals include what ran before.\n"
+    "librt's own totals include what ran before. With --sample (default "
+    "auto) rttrace writes librt's sampling periods into the process "
+    "before attaching and gives the old ones back at detach; a process "
+    "detached while it runs has not reported each thread's events since "
+    "its last firing of a sampled probe (fewer than 2 periods per "
+    "probe).\n"
     "\n"
     "Exit status: 0 once the report is printed; 1 if rttrace could not "
     "attach; 2 for a bad command line.\n"
@@ -176,7 +181,7 @@ int cmd_attach(int argc, char **argv)
 	struct sched_target target = {0};
 	struct sigaction sa = {.sa_handler = sig_handler};
 	char exe[64], real[PATH_MAX];
-	struct usdt_probes probes;
+	struct usdt_probes probes = {0};
 	int err, pidfd, ret = RTTRACE_EXIT_FAIL;
 	double start;
 
@@ -199,6 +204,11 @@ int cmd_attach(int argc, char **argv)
 		goto close_pidfd;
 	}
 	err = usdt_check(exe, &probes);
+	if (err == -EPROTO) {
+		rt_errorf("PID %d (%s): " USDT_ERR_ABI, (int)env.pid, real);
+		rt_notef("%s", probes.why);
+		goto close_pidfd;
+	}
 	if (err || !probes.total) {
 		rt_errorf("PID %d (%s) has no librt probes (not linked with "
 			  "librt?)",
@@ -229,5 +239,6 @@ cleanup:
 	tracer_stop(tr);
 close_pidfd:
 	close(pidfd);
+	usdt_free(&probes);
 	return ret;
 }

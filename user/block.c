@@ -89,8 +89,10 @@ int block_start(struct block_session *b, const struct block_opts *o,
 	if (!err)
 		err = probe_size_map(b->skel->maps.blocked, b->max_stacks,
 				     "blocked stacks");
-	if (!err)
+	if (!err) {
+		probe_prepare(b->skel->obj);
 		err = probe_load_result(block_bpf__load(b->skel));
+	}
 	if (!err)
 		err = probe_attach(b->skel->obj, b->links, RT_PROBE_ID_goend,
 				   RT_PROBE_ID_goready + 1, o->tgid, path,

@@ -18,6 +18,7 @@
 #include "usdt_check.h"
 
 struct folded;
+struct probe_link; /* probe_attach.h */
 
 struct block_opts {
 	pid_t tgid;		     /* process to profile */
@@ -34,7 +35,7 @@ struct block_entry {
 
 struct block_session {
 	struct block_bpf *skel;
-	struct bpf_link *links[RT_PROBE_NUM];
+	struct probe_link *links[RT_PROBE_NUM];
 	int ncpus;
 	unsigned int max_stacks;
 	struct usyms *usyms;

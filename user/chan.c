@@ -44,6 +44,8 @@ static_assert(sizeof(struct chan_block) == 5 * sizeof(uint64_t),
 	      "struct chan_block is five u64");
 static_assert(sizeof(struct chan_timer_heap) == 3 * sizeof(uint64_t),
 	      "struct chan_timer_heap is three u64");
+/* per-CPU values come back packed only when their size is a multiple of 8 */
+static_assert(sizeof(struct chan_stats) % 8 == 0, "chan_stats size");
 
 bool chan_wanted(const struct usdt_probes *probes)
 {
@@ -52,10 +54,6 @@ bool chan_wanted(const struct usdt_probes *probes)
 
 int chan_load(struct chan_session *s, const struct chan_opts *opts)
 {
-	unsigned int max_g =
-	    opts->max_goroutines ? opts->max_goroutines : SCHED_MAX_GOROUTINES;
-	int err;
-
 	memset(s, 0, sizeof(*s));
 	s->ncpus = probe_ncpus();
 	if (s->ncpus < 0)
@@ -65,19 +63,16 @@ int chan_load(struct chan_session *s, const struct chan_opts *opts)
 		return probe_open_failed();
 	s->skel->rodata->targ_tgid = opts->tgid;
 	s->skel->rodata->targ_nsec = opts->nsec;
-	/* one select in progress per goroutine at most */
-	err = probe_size_map(s->skel->maps.select_starts, max_g, "select");
-	if (err)
-		return err;
-	s->max_goroutines = max_g;
+	s->skel->rodata->targ_first_probe = CHAN_PROBE_FIRST;
+	probe_prepare(s->skel->obj);
 	return probe_load_result(chan_bpf__load(s->skel));
 }
 
 int chan_attach(struct chan_session *s, pid_t pid, const char *path,
 		const struct usdt_probes *probes)
 {
-	return probe_attach(s->skel->obj, s->links, CHAN_PROBE_FIRST,
-			    CHAN_PROBE_LAST, pid, path, probes);
+	return probe_attach_counted(s->skel->obj, s->links, CHAN_PROBE_FIRST,
+				    CHAN_PROBE_LAST, pid, path, probes);
 }
 
 static uint64_t blocked_ns(const struct chan_blocked *c)
@@ -127,35 +122,59 @@ static int read_top(struct chan_session *s, struct chan_result *out)
 	return 0;
 }
 
+/* chan_add_cpu adds one CPU's struct chan_stats into out. */
+static void chan_add_cpu(struct chan_result *out, const struct chan_stats *st)
+{
+	u64_add(out->counts, st->counts, CHAN_PROBE_NUM);
+	u64_add(out->sums, st->sums, CHAN_SUM_NUM);
+	u64_add(out->selects, st->selects, CHAN_SEL_NUM);
+	u64_add(out->errors, st->errors, CHAN_ERR_NUM);
+	hist_add_percpu(&out->select, &st->select);
+	hist_add_percpu(&out->heaplen, &st->heaplen);
+	hist_add_percpu(&out->lateness, &st->lateness);
+	for (int p = 0; p < CHAN_P_SLOTS; p++) {
+		out->heaps[p].events += st->ps[p].events;
+		if (st->ps[p].max > out->heaps[p].max)
+			out->heaps[p].max = st->ps[p].max;
+	}
+}
+
 int chan_read(struct chan_session *s, struct chan_result *out)
 {
 	__typeof__(s->skel->maps) *m = &s->skel->maps;
-	int n = s->ncpus, err;
+	struct chan_stats *st;
+	int err = 0;
 
 	memset(out, 0, sizeof(*out));
-	out->max_goroutines = s->max_goroutines;
-	err = map_sum_u64(m->counts, n, out->counts, CHAN_PROBE_NUM, 1);
-	if (!err)
-		err = map_sum_u64(m->errors, n, out->errors, CHAN_ERR_NUM, 1);
-	if (!err)
-		err = map_sum_u64(m->sums, n, out->sums, CHAN_SUM_NUM, 1);
-	if (!err)
-		err = map_sum_u64(m->selects, n, out->selects, CHAN_SEL_NUM, 1);
-	if (!err)
-		err = map_sum_hists(m->select_hist, n, &out->select, 1);
-	if (!err)
-		err = map_sum_hists(m->heaplen_hist, n, &out->heaplen, 1);
-	if (!err)
-		err = map_sum_hists(m->lateness_hist, n, &out->lateness, 1);
+	st = map_lookup_percpu(m->stats, 0, s->ncpus);
+	if (!st)
+		err = -errno;
+	for (int cpu = 0; st && cpu < s->ncpus; cpu++)
+		chan_add_cpu(out, &st[cpu]);
+	free(st);
 	for (__u32 p = 0; !err && p < CHAN_P_SLOTS; p++)
-		if (bpf_map_lookup_elem(bpf_map__fd(m->timer_heaps), &p,
-					&out->heaps[p]))
+		if (bpf_map_lookup_elem(bpf_map__fd(m->timer_last), &p,
+					&out->heaps[p].last))
 			err = -errno;
 	if (!err)
 		err = read_top(s, out);
 	if (err)
 		rt_errorf("cannot read BPF maps: %s", strerror(-err));
 	return err;
+}
+
+int chan_read_counts(struct chan_session *s, uint64_t counts[CHAN_PROBE_NUM])
+{
+	struct chan_stats *st =
+	    map_lookup_percpu(s->skel->maps.stats, 0, s->ncpus);
+
+	if (!st)
+		return -errno;
+	memset(counts, 0, CHAN_PROBE_NUM * sizeof(counts[0]));
+	for (int cpu = 0; cpu < s->ncpus; cpu++)
+		u64_add(counts, st[cpu].counts, CHAN_PROBE_NUM);
+	free(st);
+	return 0;
 }
 
 void chan_merge_counts(const struct chan_result *r,

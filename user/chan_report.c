@@ -2,7 +2,7 @@
  * chan_report.c — the channel, select and timer sections of the `rttrace
  * trace` report, each printed only when its probes fired: channel
  * operations (buffered, blocked, of a closed channel), the channels that
- * blocked longest, select outcomes with the duration of selectgo, timers
+ * blocked longest, select outcomes with the time selects blocked, timers
  * added per second with the timer heap's length and the lateness of the
  * timers run; as text, or as the "channels", "select" and "timers"
  * objects of the JSON report.
@@ -12,6 +12,7 @@
 
 #include "chan_user.h"
 #include "rttrace.h"
+#include "sample.h"
 
 static const char *const select_outcomes[CHAN_SEL_NUM] = {
     "case_ready",
@@ -77,15 +78,19 @@ static void p_label(char *buf, size_t len, int p)
 		snprintf(buf, len, "P%d", p);
 }
 
-/* print_time_hist prints a titled histogram of durations. */
+/* print_time_hist prints a titled histogram of durations, of probe's
+ * firings (smp: whether they are samples). */
 static void print_time_hist(FILE *f, const char *title, const char *what,
-			    const struct log2_hist *h, bool nsec)
+			    const struct log2_hist *h, bool nsec,
+			    const struct sample_state *smp, int probe)
 {
 	double mean = h->count ? (double)h->total_ns / h->count : 0;
+	char note[64];
 
-	fprintf(f, "\n%s: %llu %s, mean %.3f %s\n", title,
-		(unsigned long long)h->count, what, nsec ? mean : mean / 1000,
-		unit_name(nsec));
+	fprintf(f, "\n%s: %llu %s%s, mean %.3f %s\n", title,
+		(unsigned long long)h->count, what,
+		sample_hist_note(smp, probe, note, sizeof(note)),
+		nsec ? mean : mean / 1000, unit_name(nsec));
 	hist_print(f, h, unit_name(nsec));
 }
 
@@ -139,7 +144,8 @@ static void print_top(FILE *f, const struct chan_result *r, bool nsec)
 	}
 }
 
-static void print_select(FILE *f, const struct chan_result *r, bool nsec)
+static void print_select(FILE *f, const struct chan_result *r, bool nsec,
+			 const struct sample_state *smp)
 {
 	uint64_t n = cnt(r, CHAN_PROBE_SELECTGO);
 	uint64_t done = cnt(r, CHAN_PROBE_SELECTGO_RET);
@@ -161,13 +167,15 @@ static void print_select(FILE *f, const struct chan_result *r, bool nsec)
 		(unsigned long long)r->selects[CHAN_SEL_DEFAULT],
 		pct(r->selects[CHAN_SEL_DEFAULT], done));
 	if (r->select.count)
-		print_time_hist(f, "select duration (selectgo → return)",
-				"selects", &r->select, nsec);
+		print_time_hist(f, "select duration (time blocked, 0 if not)",
+				"selects", &r->select, nsec, smp,
+				RT_PROBE_ID_selectgo_ret);
 }
 
 static void print_timers(FILE *f, const struct chan_result *r, double wall_s,
-			 bool nsec)
+			 bool nsec, const struct sample_state *smp)
 {
+	char note[64];
 	uint64_t added = cnt(r, CHAN_PROBE_ADDTIMER);
 	const struct log2_hist *h = &r->heaplen;
 	char name[16];
@@ -200,19 +208,21 @@ static void print_timers(FILE *f, const struct chan_result *r, double wall_s,
 	}
 	if (h->count) {
 		fprintf(f,
-			"\ntimer heap length at addtimer: %llu adds, mean "
+			"\ntimer heap length at addtimer: %llu adds%s, mean "
 			"%.1f timers\n",
 			(unsigned long long)h->count,
+			sample_hist_note(smp, RT_PROBE_ID_addtimer, note,
+					 sizeof(note)),
 			(double)h->total_ns / h->count);
 		hist_print(f, h, "timers");
 	}
 	if (r->lateness.count)
 		print_time_hist(f, "timer lateness (when → runtimer)", "timers",
-				&r->lateness, nsec);
+				&r->lateness, nsec, smp, RT_PROBE_ID_runtimer);
 }
 
 void chan_report_text(FILE *f, const struct chan_result *r, double wall_s,
-		      bool nsec)
+		      bool nsec, const struct sample_state *smp)
 {
 	if (cnt(r, CHAN_PROBE_CHANSEND) || cnt(r, CHAN_PROBE_CHANRECV) ||
 	    cnt(r, CHAN_PROBE_CHANCLOSE))
@@ -220,10 +230,10 @@ void chan_report_text(FILE *f, const struct chan_result *r, double wall_s,
 	if (r->nchans)
 		print_top(f, r, nsec);
 	if (cnt(r, CHAN_PROBE_SELECTGO) || cnt(r, CHAN_PROBE_SELECTGO_RET))
-		print_select(f, r, nsec);
+		print_select(f, r, nsec, smp);
 	if (cnt(r, CHAN_PROBE_ADDTIMER) || cnt(r, CHAN_PROBE_DELTIMER) ||
 	    cnt(r, CHAN_PROBE_MODTIMER) || cnt(r, CHAN_PROBE_RUNTIMER))
-		print_timers(f, r, wall_s, nsec);
+		print_timers(f, r, wall_s, nsec, smp);
 }
 
 static void sub_u64(uint64_t *d, const uint64_t *now, const uint64_t *prev,
@@ -250,7 +260,6 @@ void chan_result_sub(struct chan_result *d, const struct chan_result *now,
 	}
 	d->ntop = 0;
 	d->nchans = 0;
-	d->max_goroutines = now->max_goroutines;
 }
 
 static void json_kv(struct json *j, const char *key, uint64_t v)
@@ -329,13 +338,9 @@ static void json_select(struct json *j, const struct chan_result *r, bool nsec)
 		json_kv(j, select_outcomes[i], r->selects[i]);
 	json_object_end(j);
 	json_kv(j, "blocked_ns", r->sums[CHAN_SUM_SELECT_BLOCKED_NS]);
+	/* the time blocked, librt's blocked_ns (0 when a case was ready) */
 	json_key(j, "duration");
 	hist_json(j, &r->select, unit_name(nsec));
-	json_key(j, "errors");
-	json_object_begin(j);
-	json_kv(j, "select_map_full", r->errors[CHAN_ERR_SELECT_MAP_FULL]);
-	json_kv(j, "unpaired", r->errors[CHAN_ERR_SELECT_UNPAIRED]);
-	json_object_end(j);
 	json_object_end(j);
 }
 
@@ -406,21 +411,10 @@ void chan_report_warnings(const struct chan_result *r)
 			 "their channel: channel map full (%d channels); "
 			 "counts and totals are exact",
 			 (unsigned long long)e, CHAN_MAX_CHANNELS);
-	e = r->errors[CHAN_ERR_SELECT_MAP_FULL];
-	if (e)
-		rt_warnf("%llu selects not timed: select map full (%u "
-			 "goroutines); counts are exact; raise "
-			 "--max-goroutines",
-			 (unsigned long long)e, r->max_goroutines);
 	e = r->errors[CHAN_ERR_NEGATIVE_BLOCKED] +
 	    r->errors[CHAN_ERR_NEGATIVE_LATENESS];
 	if (e)
 		rt_warnf("%llu negative blocked_ns or lateness_ns values from "
 			 "librt, recorded as 0",
-			 (unsigned long long)e);
-	e = r->errors[CHAN_ERR_SELECT_UNPAIRED];
-	if (e)
-		rt_notef("%llu selectgo returns had no traced selectgo "
-			 "(started before attach?); not timed",
 			 (unsigned long long)e);
 }

@@ -17,6 +17,8 @@
 #include "probes.h"
 #include "usdt_check.h"
 
+struct probe_link; /* probe_attach.h */
+
 /* The channel and timer probes: [CHAN_PROBE_FIRST, CHAN_PROBE_LAST). */
 #define CHAN_PROBE_FIRST RT_PROBE_ID_chansend
 #define CHAN_PROBE_LAST	 (CHAN_PROBE_FIRST + CHAN_PROBE_NUM)
@@ -28,15 +30,12 @@
 struct chan_opts {
 	pid_t tgid; /* process to count */
 	bool nsec;  /* time slots in ns rather than us */
-	unsigned int
-	    max_goroutines; /* select map size; 0: SCHED_MAX_GOROUTINES */
 };
 
 struct chan_session {
 	struct chan_bpf *skel;
-	struct bpf_link *links[RT_PROBE_NUM]; /* NULL: not attached */
-	int ncpus;			      /* possible CPUs */
-	unsigned int max_goroutines;
+	struct probe_link *links[RT_PROBE_NUM]; /* NULL: not attached */
+	int ncpus;				/* possible CPUs */
 };
 
 /* One channel of the chans map. */
@@ -58,7 +57,6 @@ struct chan_result {
 	struct chan_blocked top[CHAN_TOP]; /* most blocked time first */
 	unsigned int ntop;		   /* entries of top used */
 	unsigned int nchans;		   /* channels that blocked */
-	unsigned int max_goroutines;	   /* select map size, for warnings */
 };
 
 /* chan_wanted says whether path has any channel or timer probe site
@@ -71,6 +69,9 @@ int chan_attach(struct chan_session *s, pid_t pid, const char *path,
 		const struct usdt_probes *probes);
 /* chan_read sums the maps into out. Returns 0 or -errno. */
 int chan_read(struct chan_session *s, struct chan_result *out);
+/* chan_read_counts sums only the per-probe counts, as chan_read would.
+ * Returns 0 or -errno. */
+int chan_read_counts(struct chan_session *s, uint64_t counts[CHAN_PROBE_NUM]);
 /* chan_merge_counts copies the channel/timer probes' counts into the
  * per-probe table counts[RT_PROBE_NUM] that the report prints. */
 void chan_merge_counts(const struct chan_result *r,
@@ -86,9 +87,11 @@ void chan_result_sub(struct chan_result *d, const struct chan_result *now,
 void chan_destroy(struct chan_session *s);
 
 /* chan_report_text prints the channel, select and timer sections whose
- * probes fired; wall_s is the traced time, for rates. */
+ * probes fired; wall_s is the traced time, for rates; smp says which
+ * histograms are samples (sample.h). */
+struct sample_state;
 void chan_report_text(FILE *f, const struct chan_result *r, double wall_s,
-		      bool nsec);
+		      bool nsec, const struct sample_state *smp);
 /* chan_report_json writes "channels", "select" and "timers" into the
  * report object. */
 void chan_report_json(struct json *j, const struct chan_result *r,

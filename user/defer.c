@@ -18,6 +18,7 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <bpf/bpf.h>
@@ -28,6 +29,7 @@
 #include "map_helpers.h"
 #include "probe_attach.h"
 #include "rttrace.h"
+#include "sample.h"
 
 /* bpf/defer.h restates these probes' order; keep them equal. */
 #define DEFER_ASSERT(ID, name)                                              \
@@ -43,6 +45,9 @@ static_assert((int)DEFER_PROBE_LAST == (int)RT_PROBE_ID_gcount + 1,
 	      "defer.h: the defer probes end at gcount");
 static_assert((int)DEFER_PROBE_LAST <= (int)RT_PROBE_NUM,
 	      "defer.h: the defer probes are within RT_PROBE_LIST");
+
+/* per-CPU values come back packed only when their size is a multiple of 8 */
+static_assert(sizeof(struct defer_stats) % 8 == 0, "defer_stats size");
 
 /* deferproc's kinds, as runtime/panic.c passes them (probes.h) */
 static_assert(DEFER_KIND_POOLED == 0 && DEFER_KIND_ALLOCATED == 1 &&
@@ -64,36 +69,53 @@ int defer_load(struct defer_session *s, const struct defer_opts *opts)
 	if (!s->skel)
 		return probe_open_failed();
 	s->skel->rodata->targ_tgid = opts->tgid;
+	s->skel->rodata->targ_first_probe = DEFER_PROBE_FIRST;
+	probe_prepare(s->skel->obj);
 	return probe_load_result(defer_bpf__load(s->skel));
 }
 
 int defer_attach(struct defer_session *s, pid_t pid, const char *path,
 		 const struct usdt_probes *probes)
 {
-	return probe_attach(s->skel->obj, s->links, DEFER_PROBE_FIRST,
-			    DEFER_PROBE_LAST, pid, path, probes);
+	return probe_attach_counted(s->skel->obj, s->links, DEFER_PROBE_FIRST,
+				    DEFER_PROBE_LAST, pid, path, probes);
 }
 
 int defer_read(struct defer_session *s, struct defer_result *out)
 {
-	__typeof__(s->skel->maps) *m = &s->skel->maps;
-	struct log2_hist h[DEFER_HIST_NUM];
-	int n = s->ncpus, err;
+	struct defer_stats *st =
+	    map_lookup_percpu(s->skel->maps.stats, 0, s->ncpus);
 
 	memset(out, 0, sizeof(*out));
-	err = map_sum_u64(m->counts, n, out->counts, DEFER_PROBE_NUM, 1);
-	if (!err)
-		err = map_sum_u64(m->kinds, n, out->kinds, DEFER_KIND_SLOTS, 1);
-	if (!err)
-		err = map_sum_u64(m->sums, n, out->sums, DEFER_SUM_NUM, 1);
-	if (!err)
-		err = map_sum_hists(m->hists, n, h, DEFER_HIST_NUM);
-	if (err) {
+	if (!st) {
+		int err = -errno;
+
 		rt_errorf("cannot read BPF maps: %s", strerror(-err));
 		return err;
 	}
-	out->calls = h[DEFER_HIST_CALLS];
-	out->gcount = h[DEFER_HIST_GCOUNT];
+	for (int cpu = 0; cpu < s->ncpus; cpu++) {
+		u64_add(out->counts, st[cpu].counts, DEFER_PROBE_NUM);
+		u64_add(out->kinds, st[cpu].kinds, DEFER_KIND_SLOTS);
+		u64_add(out->sums, st[cpu].sums, DEFER_SUM_NUM);
+		hist_add_percpu(&out->calls, &st[cpu].hists[DEFER_HIST_CALLS]);
+		hist_add_percpu(&out->gcount,
+				&st[cpu].hists[DEFER_HIST_GCOUNT]);
+	}
+	free(st);
+	return 0;
+}
+
+int defer_read_counts(struct defer_session *s, uint64_t counts[DEFER_PROBE_NUM])
+{
+	struct defer_stats *st =
+	    map_lookup_percpu(s->skel->maps.stats, 0, s->ncpus);
+
+	if (!st)
+		return -errno;
+	memset(counts, 0, DEFER_PROBE_NUM * sizeof(counts[0]));
+	for (int cpu = 0; cpu < s->ncpus; cpu++)
+		u64_add(counts, st[cpu].counts, DEFER_PROBE_NUM);
+	free(st);
 	return 0;
 }
 
@@ -167,7 +189,8 @@ static bool defer_fired(const struct defer_result *r)
 	       cnt(r, DEFER_PROBE_GORECOVER);
 }
 
-static void print_defers(FILE *f, const struct defer_result *r, double wall_s)
+static void print_defers(FILE *f, const struct defer_result *r, double wall_s,
+			 const struct sample_state *smp)
 {
 	uint64_t procs = cnt(r, DEFER_PROBE_DEFERPROC);
 	uint64_t rets = cnt(r, DEFER_PROBE_DEFERRETURN);
@@ -198,6 +221,8 @@ static void print_defers(FILE *f, const struct defer_result *r, double wall_s)
 			(unsigned long long)r->sums[DEFER_SUM_CALLS_RUN],
 			ratio(r->sums[DEFER_SUM_CALLS_RUN], rets),
 			(unsigned long long)r->sums[DEFER_SUM_RETURN_EMPTY]);
+		sample_hist_line(f, smp, RT_PROBE_ID_deferreturn,
+				 r->calls.count);
 		hist_print(f, &r->calls, "calls");
 	}
 	if (panics)
@@ -209,7 +234,8 @@ static void print_defers(FILE *f, const struct defer_result *r, double wall_s)
 			(unsigned long long)cnt(r, DEFER_PROBE_GORECOVER));
 }
 
-static void print_gcount(FILE *f, const struct defer_result *r, double wall_s)
+static void print_gcount(FILE *f, const struct defer_result *r, double wall_s,
+			 const struct sample_state *smp)
 {
 	uint64_t n = cnt(r, DEFER_PROBE_GCOUNT);
 
@@ -218,15 +244,17 @@ static void print_gcount(FILE *f, const struct defer_result *r, double wall_s)
 		"%.1f goroutines\n",
 		(unsigned long long)n, rate(n, wall_s),
 		ratio(r->sums[DEFER_SUM_GCOUNT_RESULT], n));
+	sample_hist_line(f, smp, RT_PROBE_ID_gcount, r->gcount.count);
 	hist_print(f, &r->gcount, "goroutines");
 }
 
-void defer_report_text(FILE *f, const struct defer_result *r, double wall_s)
+void defer_report_text(FILE *f, const struct defer_result *r, double wall_s,
+		       const struct sample_state *smp)
 {
 	if (defer_fired(r))
-		print_defers(f, r, wall_s);
+		print_defers(f, r, wall_s, smp);
 	if (cnt(r, DEFER_PROBE_GCOUNT))
-		print_gcount(f, r, wall_s);
+		print_gcount(f, r, wall_s, smp);
 }
 
 static void json_kv(struct json *j, const char *key, uint64_t v)

@@ -17,6 +17,8 @@
 #include "probes.h"
 #include "usdt_check.h"
 
+struct probe_link; /* probe_attach.h */
+
 /* The defer, panic and gcount probes: [DEFER_PROBE_FIRST, DEFER_PROBE_LAST). */
 #define DEFER_PROBE_FIRST RT_PROBE_ID_deferproc
 #define DEFER_PROBE_LAST  (DEFER_PROBE_FIRST + DEFER_PROBE_NUM)
@@ -28,8 +30,8 @@ struct defer_opts {
 
 struct defer_session {
 	struct defer_bpf *skel;
-	struct bpf_link *links[RT_PROBE_NUM]; /* NULL: not attached */
-	int ncpus;			      /* possible CPUs */
+	struct probe_link *links[RT_PROBE_NUM]; /* NULL: not attached */
+	int ncpus;				/* possible CPUs */
 };
 
 /* What the BPF maps hold, summed over CPUs. Every field is cumulative. */
@@ -51,6 +53,10 @@ int defer_attach(struct defer_session *s, pid_t pid, const char *path,
 		 const struct usdt_probes *probes);
 /* defer_read sums the maps into out. Returns 0 or -errno. */
 int defer_read(struct defer_session *s, struct defer_result *out);
+/* defer_read_counts sums only the per-probe counts, as defer_read would.
+ * Returns 0 or -errno. */
+int defer_read_counts(struct defer_session *s,
+		      uint64_t counts[DEFER_PROBE_NUM]);
 /* defer_merge_counts copies these probes' counts into the per-probe
  * table counts[RT_PROBE_NUM] that the report prints. */
 void defer_merge_counts(const struct defer_result *r,
@@ -62,8 +68,11 @@ void defer_result_sub(struct defer_result *d, const struct defer_result *now,
 void defer_destroy(struct defer_session *s);
 
 /* defer_report_text prints the "defer, panic" section when its probes
- * fired; wall_s is the traced time, for rates. */
-void defer_report_text(FILE *f, const struct defer_result *r, double wall_s);
+ * fired; wall_s is the traced time, for rates; smp says which
+ * histograms are samples (sample.h). */
+struct sample_state;
+void defer_report_text(FILE *f, const struct defer_result *r, double wall_s,
+		       const struct sample_state *smp);
 /* defer_report_json writes "defer", "panic" and "gcount" into the report
  * object. */
 void defer_report_json(struct json *j, const struct defer_result *r,

@@ -157,6 +157,7 @@ static int load_attach(struct kernel_session *k, const struct kernel_opts *o,
 	}
 	for (int i = 0; i < 6; i++)
 		bpf_program__set_autoload(skip[i], false);
+	probe_prepare(k->skel->obj);
 	err = kernel_bpf__load(k->skel);
 	if (err) {
 		*what = "load";

@@ -22,6 +22,7 @@
 #include "usdt_check.h"
 
 struct folded;
+struct probe_link; /* probe_attach.h */
 struct usyms;
 
 struct kernel_opts {
@@ -31,9 +32,9 @@ struct kernel_opts {
 
 struct kernel_session {
 	struct kernel_bpf *skel;
-	struct bpf_link *links[RT_PROBE_NUM]; /* librt's probes */
-	struct bpf_link *tp_links[6];	      /* the tracepoints */
-	bool raw_tp;			      /* raw_tp/ twins, not tp_btf/ */
+	struct probe_link *links[RT_PROBE_NUM]; /* librt's probes */
+	struct bpf_link *tp_links[6];		/* the tracepoints */
+	bool raw_tp;				/* raw_tp/ twins, not tp_btf/ */
 	int ncpus;
 	pid_t pid;
 	bool nsec;

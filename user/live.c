@@ -197,8 +197,7 @@ static int frame(struct live *lv, double prev_ts, double now_ts)
 	FILE *f;
 	int err;
 
-	err =
-	    report_read(&tr->sched, &tr->mem, &tr->chan, &tr->defers, lv->now);
+	err = tracer_read(tr, lv->now);
 	if (err)
 		return err;
 	report_sub(lv->iv, lv->now, lv->prev);
@@ -254,8 +253,7 @@ int tracer_live(struct tracer *tr, const struct sched_target *t,
 	if (!lv.prev || !lv.now || !lv.iv)
 		goto out;
 	lv.start = prev_ts = now_s();
-	err =
-	    report_read(&tr->sched, &tr->mem, &tr->chan, &tr->defers, lv.prev);
+	err = tracer_read(tr, lv.prev);
 	if (err)
 		goto out;
 	if (lv.tty) {

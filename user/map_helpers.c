@@ -35,6 +35,29 @@ int map_sum_u64(struct bpf_map *map, int ncpus, uint64_t *out, int n, int width)
 	return err;
 }
 
+void *map_lookup_percpu(struct bpf_map *map, uint32_t key, int ncpus)
+{
+	size_t vsz = (bpf_map__value_size(map) + 7) & ~(size_t)7;
+	void *vals = calloc(ncpus, vsz);
+	int err;
+
+	if (!vals)
+		return NULL;
+	if (bpf_map_lookup_elem(bpf_map__fd(map), &key, vals)) {
+		err = errno;
+		free(vals);
+		errno = err;
+		return NULL;
+	}
+	return vals;
+}
+
+void u64_add(uint64_t *dst, const __u64 *src, int n)
+{
+	for (int i = 0; i < n; i++)
+		dst[i] += src[i];
+}
+
 int map_sum_hists(struct bpf_map *map, int ncpus, struct log2_hist *out, int n)
 {
 	struct hist *vals = calloc(ncpus, sizeof(*vals));

@@ -20,6 +20,18 @@ struct bpf_map;
 int map_sum_u64(struct bpf_map *map, int ncpus, uint64_t *out, int n,
 		int width);
 
+/*
+ * map_lookup_percpu returns entry key of a per-CPU map on every CPU: an
+ * array of ncpus values, each of the map's value size rounded up to 8
+ * bytes (as libbpf lays them out), that the caller frees; NULL with errno
+ * set on failure. For a concern's one stats struct (rt.bpf.h's
+ * RT_STATS_PROG), whose size is a multiple of 8.
+ */
+void *map_lookup_percpu(struct bpf_map *map, uint32_t key, int ncpus);
+
+/* u64_add adds the n counters at src into dst: one CPU's into the sum. */
+void u64_add(uint64_t *dst, const __u64 *src, int n);
+
 /* map_sum_hists sums entries [0, n) of a per-CPU struct hist array map. */
 int map_sum_hists(struct bpf_map *map, int ncpus, struct log2_hist *out, int n);
 

@@ -9,6 +9,7 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <bpf/bpf.h>
@@ -49,6 +50,8 @@ static_assert(MEM_GC_REASONS == RT_GC_REASON_COUNT, "mem.h: GC reasons");
 static_assert(sizeof(struct mem_class) == 2 * sizeof(uint64_t),
 	      "struct mem_class is two u64");
 static_assert(sizeof(struct mem_gc_state) % 8 == 0, "mem_gc_state size");
+/* per-CPU values come back packed only when their size is a multiple of 8 */
+static_assert(sizeof(struct mem_stats) % 8 == 0, "mem_stats size");
 
 bool mem_wanted(const struct usdt_probes *probes)
 {
@@ -66,55 +69,71 @@ int mem_load(struct mem_session *s, const struct mem_opts *opts)
 		return probe_open_failed();
 	s->skel->rodata->targ_tgid = opts->tgid;
 	s->skel->rodata->targ_nsec = opts->nsec;
+	s->skel->rodata->targ_first_probe = MEM_PROBE_FIRST;
+	probe_prepare(s->skel->obj);
 	return probe_load_result(mem_bpf__load(s->skel));
 }
 
 int mem_attach(struct mem_session *s, pid_t pid, const char *path,
 	       const struct usdt_probes *probes)
 {
-	return probe_attach(s->skel->obj, s->links, MEM_PROBE_FIRST,
-			    MEM_PROBE_LAST, pid, path, probes);
+	return probe_attach_counted(s->skel->obj, s->links, MEM_PROBE_FIRST,
+				    MEM_PROBE_LAST, pid, path, probes);
+}
+
+/* mem_add_cpu adds one CPU's struct mem_stats into out. */
+static void mem_add_cpu(struct mem_result *out, const struct mem_stats *st)
+{
+	u64_add(out->counts, st->counts, MEM_PROBE_NUM);
+	u64_add(out->sums, st->sums, MEM_SUM_NUM);
+	hist_add_percpu(&out->alloc_size, &st->alloc_size);
+	u64_add((uint64_t *)out->classes, (const __u64 *)st->classes,
+		2 * MEM_SIZECLASS_SLOTS);
+	u64_add(out->convts, st->convts, MEM_CONVT_SLOTS);
+	u64_add(out->pool_gets, st->pool_gets, MEM_POOL_GET_SLOTS);
+	u64_add(out->pool_puts, st->pool_puts, MEM_POOL_PUT_SLOTS);
+	u64_add(out->gc_reasons, st->gc_reasons, MEM_GC_SLOTS);
+	u64_add(out->errors, st->errors, MEM_ERR_NUM);
+	for (int i = 0; i < MEM_STW_SLOTS; i++)
+		hist_add_percpu(&out->stw[i], &st->stw[i]);
+	for (int i = 0; i < MEM_GC_SLOTS; i++)
+		hist_add_percpu(&out->gc[i], &st->gc[i]);
 }
 
 int mem_read(struct mem_session *s, struct mem_result *out)
 {
 	__typeof__(s->skel->maps) *m = &s->skel->maps;
-	int n = s->ncpus, err;
+	struct mem_stats *st;
 	__u32 zero = 0;
+	int err = 0;
 
 	memset(out, 0, sizeof(*out));
-	err = map_sum_u64(m->counts, n, out->counts, MEM_PROBE_NUM, 1);
-	if (!err)
-		err = map_sum_u64(m->errors, n, out->errors, MEM_ERR_NUM, 1);
-	if (!err)
-		err = map_sum_hists(m->alloc_size, n, &out->alloc_size, 1);
-	if (!err)
-		err = map_sum_u64(m->sizeclasses, n, (uint64_t *)out->classes,
-				  MEM_SIZECLASS_SLOTS, 2);
-	if (!err)
-		err = map_sum_hists(m->stw_hists, n, out->stw, MEM_STW_SLOTS);
-	if (!err)
-		err = map_sum_hists(m->gc_hists, n, out->gc, MEM_GC_SLOTS);
-	if (!err)
-		err = map_sum_u64(m->gc_reasons, n, out->gc_reasons,
-				  MEM_GC_SLOTS, 1);
-	if (!err)
-		err = map_sum_u64(m->pool_gets, n, out->pool_gets,
-				  MEM_POOL_GET_SLOTS, 1);
-	if (!err)
-		err = map_sum_u64(m->pool_puts, n, out->pool_puts,
-				  MEM_POOL_PUT_SLOTS, 1);
-	if (!err)
-		err =
-		    map_sum_u64(m->convts, n, out->convts, MEM_CONVT_SLOTS, 1);
-	if (!err)
-		err = map_sum_u64(m->sums, n, out->sums, MEM_SUM_NUM, 1);
+	st = map_lookup_percpu(m->stats, 0, s->ncpus);
+	if (!st)
+		err = -errno;
+	for (int cpu = 0; st && cpu < s->ncpus; cpu++)
+		mem_add_cpu(out, &st[cpu]);
+	free(st);
 	if (!err && bpf_map_lookup_elem(bpf_map__fd(m->gc_state), &zero,
 					&out->gc_state))
 		err = -errno;
 	if (err)
 		rt_errorf("cannot read BPF maps: %s", strerror(-err));
 	return err;
+}
+
+int mem_read_counts(struct mem_session *s, uint64_t counts[MEM_PROBE_NUM])
+{
+	struct mem_stats *st =
+	    map_lookup_percpu(s->skel->maps.stats, 0, s->ncpus);
+
+	if (!st)
+		return -errno;
+	memset(counts, 0, MEM_PROBE_NUM * sizeof(counts[0]));
+	for (int cpu = 0; cpu < s->ncpus; cpu++)
+		u64_add(counts, st[cpu].counts, MEM_PROBE_NUM);
+	free(st);
+	return 0;
 }
 
 void mem_merge_counts(const struct mem_result *r, uint64_t counts[RT_PROBE_NUM])

@@ -9,6 +9,7 @@
 
 #include "mem_user.h"
 #include "rttrace.h"
+#include "sample.h"
 
 /* Go's stwReason strings, indexed by enum rt_stw_reason (runtime/rt.h). */
 static const char *const stw_reasons[MEM_STW_REASONS] = {
@@ -98,7 +99,8 @@ static void print_time_hist(FILE *f, const char *title, const char *what,
 	hist_print(f, h, unit_name(nsec));
 }
 
-static void print_allocs(FILE *f, const struct mem_result *r)
+static void print_allocs(FILE *f, const struct mem_result *r,
+			 const struct sample_state *smp)
 {
 	const struct log2_hist *h = &r->alloc_size;
 	uint64_t n = cnt(r, MEM_PROBE_MALLOCGC);
@@ -110,6 +112,7 @@ static void print_allocs(FILE *f, const struct mem_result *r)
 		(unsigned long long)r->sums[MEM_SUM_ALLOC_BYTES],
 		n ? (double)r->sums[MEM_SUM_ALLOC_BYTES] / n : 0.0,
 		pct(r->sums[MEM_SUM_ALLOC_NOSCAN], n));
+	sample_hist_line(f, smp, RT_PROBE_ID_mallocgc, h->count);
 	hist_print(f, h, "bytes");
 
 	fprintf(f, "\nallocations per size class:\n");
@@ -226,10 +229,11 @@ static void print_convt(FILE *f, const struct mem_result *r)
 	}
 }
 
-void mem_report_text(FILE *f, const struct mem_result *r, bool nsec)
+void mem_report_text(FILE *f, const struct mem_result *r, bool nsec,
+		     const struct sample_state *smp)
 {
 	if (cnt(r, MEM_PROBE_MALLOCGC))
-		print_allocs(f, r);
+		print_allocs(f, r, smp);
 	if (cnt(r, MEM_PROBE_HEAP_GROW) || cnt(r, MEM_PROBE_SCAVENGE))
 		fprintf(f,
 			"\nheap: grown %llu times, %llu bytes (heap_sys %llu "

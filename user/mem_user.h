@@ -17,6 +17,8 @@
 #include "probes.h"
 #include "usdt_check.h"
 
+struct probe_link; /* probe_attach.h */
+
 /* The memory probes: [MEM_PROBE_FIRST, MEM_PROBE_LAST) of RT_PROBE_LIST. */
 #define MEM_PROBE_FIRST RT_PROBE_ID_mallocgc
 #define MEM_PROBE_LAST	(MEM_PROBE_FIRST + MEM_PROBE_NUM)
@@ -29,8 +31,8 @@ struct mem_opts {
 
 struct mem_session {
 	struct mem_bpf *skel;
-	struct bpf_link *links[RT_PROBE_NUM]; /* NULL: not attached */
-	int ncpus;			      /* possible CPUs */
+	struct probe_link *links[RT_PROBE_NUM]; /* NULL: not attached */
+	int ncpus;				/* possible CPUs */
 };
 
 /* What the BPF maps hold, summed over CPUs. */
@@ -59,6 +61,9 @@ int mem_attach(struct mem_session *s, pid_t pid, const char *path,
 	       const struct usdt_probes *probes);
 /* mem_read sums the maps into out. Returns 0 or -errno. */
 int mem_read(struct mem_session *s, struct mem_result *out);
+/* mem_read_counts sums only the per-probe counts, as mem_read would.
+ * Returns 0 or -errno. */
+int mem_read_counts(struct mem_session *s, uint64_t counts[MEM_PROBE_NUM]);
 /* mem_merge_counts copies the memory probes' counts into the per-probe
  * table counts[RT_PROBE_NUM] that the report prints. */
 void mem_merge_counts(const struct mem_result *r,
@@ -70,8 +75,11 @@ void mem_result_sub(struct mem_result *d, const struct mem_result *now,
 /* mem_destroy detaches and frees everything; s may be half set up. */
 void mem_destroy(struct mem_session *s);
 
-/* mem_report_text prints the memory sections whose probes fired. */
-void mem_report_text(FILE *f, const struct mem_result *r, bool nsec);
+/* mem_report_text prints the memory sections whose probes fired; smp
+ * says which histograms are samples (sample.h). */
+struct sample_state;
+void mem_report_text(FILE *f, const struct mem_result *r, bool nsec,
+		     const struct sample_state *smp);
 /* mem_report_json writes "memory": {…} into the report object. */
 void mem_report_json(struct json *j, const struct mem_result *r, bool nsec);
 /* mem_report_warnings prints on stderr what mem.bpf.c could not record. */

@@ -626,8 +626,7 @@ static void sig_of(const struct variant_run *v, struct sig_table *t)
 	    .prof = v->profiled ? &v->prof : NULL,
 	};
 
-	for (unsigned int i = 0; i < SCHED_WAIT_HISTS; i++)
-		parks[i] = v->d->sched.park[i].count;
+	report_park_counts(v->d, parks); /* scaled when sampled */
 	in.parks = parks;
 	in.gosched = v->d->sched.counts[RT_PROBE_ID_gosched];
 	in.stw = v->d->has_mem ? v->d->mem.stw : NULL;

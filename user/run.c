@@ -466,7 +466,9 @@ static int keep_report(struct tracer *tr, const struct sched_target *t,
 	v->d = calloc(1, sizeof(*v->d));
 	if (!v->d)
 		return -ENOMEM;
-	err = report_read(&tr->sched, &tr->mem, &tr->chan, &tr->defers, v->d);
+	/* the report names the sampling periods the run ended with */
+	sample_stop(&tr->sample);
+	err = tracer_read(tr, v->d);
 	if (err)
 		return err;
 	/* --timeline, --goroutines: this variant's file and analysis */
@@ -697,7 +699,9 @@ static void print_sections(const char *text, const struct lead *lead)
 
 		blocks[n] = start;
 		lens[n] = next ? (size_t)(next - start) : strlen(start);
-		if (strncmp(start, "events per probe:", 17) == 0)
+		/* print_variant has these */
+		if (strncmp(start, "events per probe:", 17) == 0 ||
+		    strncmp(start, "sampling:", 9) == 0)
 			done[n] = true;
 		n++;
 		p = next;
@@ -738,6 +742,9 @@ static void print_variant(const struct exercise *ex, const char *param, int var,
 		       v->ns_op, tr / v->ns_op);
 	if (!v->d)
 		return;
+	sample_print(stdout, &v->d->sample,
+		     v->t.state == TARGET_EXITED ? NULL
+						 : "it did not run to its end");
 	print_rates(v);
 	print_sections(v->text, find_lead(ex->id));
 }

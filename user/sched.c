@@ -53,10 +53,6 @@ static_assert(sizeof(struct hist) % 8 == 0, "struct hist size");
 
 int sched_load(struct sched_session *s, const struct sched_opts *opts)
 {
-	unsigned int max_g =
-	    opts->max_goroutines ? opts->max_goroutines : SCHED_MAX_GOROUTINES;
-	int err;
-
 	memset(s, 0, sizeof(*s));
 	s->ncpus = probe_ncpus();
 	if (s->ncpus < 0)
@@ -66,40 +62,55 @@ int sched_load(struct sched_session *s, const struct sched_opts *opts)
 		return probe_open_failed();
 	s->skel->rodata->targ_tgid = opts->tgid;
 	s->skel->rodata->targ_nsec = opts->nsec;
-	err = probe_size_map(s->skel->maps.goids, max_g, "goid");
-	if (err)
-		return err;
-	s->max_goroutines = max_g;
+	s->skel->rodata->targ_first_probe = 0;
+	probe_prepare(s->skel->obj);
 	return probe_load_result(sched_bpf__load(s->skel));
 }
 
 int sched_attach(struct sched_session *s, pid_t pid, const char *path,
 		 const struct usdt_probes *probes)
 {
-	return probe_attach(s->skel->obj, s->links, 0, SCHED_PROBE_NUM, pid,
-			    path, probes);
+	return probe_attach_counted(s->skel->obj, s->links, 0, SCHED_PROBE_NUM,
+				    pid, path, probes);
 }
 
 int sched_read(struct sched_session *s, struct sched_result *out)
 {
-	int err;
+	struct sched_stats *st =
+	    map_lookup_percpu(s->skel->maps.stats, 0, s->ncpus);
 
 	memset(out, 0, sizeof(*out));
-	/* counts of the other concerns' probes are filled in by them */
-	err = map_sum_u64(s->skel->maps.counts, s->ncpus, out->counts,
-			  SCHED_PROBE_NUM, 1);
-	if (!err)
-		err = map_sum_u64(s->skel->maps.errors, s->ncpus, out->errors,
-				  SCHED_ERR_NUM, 1);
-	if (!err)
-		err = map_sum_hists(s->skel->maps.park_hists, s->ncpus,
-				    out->park, SCHED_WAIT_HISTS);
-	if (!err)
-		err = map_sum_hists(s->skel->maps.sched_hist, s->ncpus,
-				    &out->sched, 1);
-	if (err)
+	if (!st) {
+		int err = -errno;
+
 		rt_errorf("cannot read BPF maps: %s", strerror(-err));
-	return err;
+		return err;
+	}
+	/* counts of the other concerns' probes are filled in by them */
+	for (int cpu = 0; cpu < s->ncpus; cpu++) {
+		u64_add(out->counts, st[cpu].counts, SCHED_PROBE_NUM);
+		u64_add(out->errors, st[cpu].errors, SCHED_ERR_NUM);
+		for (int i = 0; i < SCHED_WAIT_HISTS; i++)
+			hist_add_percpu(&out->park[i], &st[cpu].park[i]);
+		hist_add_percpu(&out->sched, &st[cpu].sched);
+	}
+	free(st);
+	return 0;
+}
+
+int sched_read_counts(struct sched_session *s,
+		      uint64_t counts[SCHED_PROBE_NUM])
+{
+	struct sched_stats *st =
+	    map_lookup_percpu(s->skel->maps.stats, 0, s->ncpus);
+
+	if (!st)
+		return -errno;
+	memset(counts, 0, SCHED_PROBE_NUM * sizeof(counts[0]));
+	for (int cpu = 0; cpu < s->ncpus; cpu++)
+		u64_add(counts, st[cpu].counts, SCHED_PROBE_NUM);
+	free(st);
+	return 0;
 }
 
 void sched_destroy(struct sched_session *s)

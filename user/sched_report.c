@@ -91,16 +91,37 @@ static void print_counts(FILE *f, const struct sched_target *t,
 			t->wall_s > 0 ? r->counts[id] / t->wall_s : 0.0);
 }
 
-/* print_hist prints one titled histogram, with its count and mean. */
+/* print_hist prints one titled histogram, with its count and mean; probe
+ * is the one whose firings it records, to say when they are samples. */
 static void print_hist(FILE *f, const char *title, const char *what,
-		       const struct log2_hist *h, bool nsec)
+		       const struct log2_hist *h, bool nsec,
+		       const struct sample_state *smp, int probe)
 {
 	double mean = h->count ? (double)h->total_ns / h->count : 0;
+	char note[64];
 
-	fprintf(f, "\n%s: %llu %s, mean %.3f %s\n", title,
-		(unsigned long long)h->count, what, nsec ? mean : mean / 1000,
-		unit_name(nsec));
+	fprintf(f, "\n%s: %llu %s%s, mean %.3f %s\n", title,
+		(unsigned long long)h->count, what,
+		sample_hist_note(smp, probe, note, sizeof(note)),
+		nsec ? mean : mean / 1000, unit_name(nsec));
 	hist_print(f, h, unit_name(nsec));
+}
+
+/*
+ * inexact_why says why events may be missing from the totals of sampled
+ * probes (sample_print): none reported them before the tracer left. NULL
+ * when the program ended while traced, rt:probe_flush reporting the rest.
+ */
+static const char *inexact_why(const struct sched_target *t)
+{
+	switch (t->state) {
+	case TARGET_RUNNING:
+		return "detached while it ran";
+	case TARGET_SIGNALLED:
+		return "it was killed by a signal";
+	default:
+		return NULL;
+	}
 }
 
 /*
@@ -119,26 +140,28 @@ static void print_sections(FILE *f, const struct report_data *d, double wall_s,
 			continue;
 		snprintf(title, sizeof(title), "park duration, reason = %s",
 			 reason_label(i));
-		print_hist(f, title, "parks", &r->park[i], nsec);
+		print_hist(f, title, "parks", &r->park[i], nsec, &d->sample,
+			   RT_PROBE_ID_gopark);
 	}
 	if (r->sched.count)
 		print_hist(f, "scheduler latency (goready → running)", "runs",
-			   &r->sched, nsec);
+			   &r->sched, nsec, &d->sample, RT_PROBE_ID_gostart);
 	fprintf(f, "\ngoroutines: created %llu, ended %llu\n",
 		(unsigned long long)r->counts[RT_PROBE_ID_newproc],
 		(unsigned long long)r->counts[RT_PROBE_ID_goend]);
 	if (d->has_mem)
-		mem_report_text(f, &d->mem, nsec);
+		mem_report_text(f, &d->mem, nsec, &d->sample);
 	if (d->has_chan)
-		chan_report_text(f, &d->chan, wall_s, nsec);
+		chan_report_text(f, &d->chan, wall_s, nsec, &d->sample);
 	if (d->has_defer)
-		defer_report_text(f, &d->defers, wall_s);
+		defer_report_text(f, &d->defers, wall_s, &d->sample);
 }
 
 void sched_report_text(FILE *f, const struct sched_target *t,
 		       const struct report_data *d, bool nsec)
 {
 	print_target(f, t);
+	sample_print(f, &d->sample, inexact_why(t));
 	print_counts(f, t, &d->sched);
 	print_sections(f, d, t->wall_s, nsec);
 }
@@ -151,6 +174,10 @@ void report_interval_text(FILE *f, const struct report_data *iv,
 	int silent = 0;
 
 	snprintf(hdr, sizeof(hdr), "last %.1fs", interval_s);
+	if (iv->sample.known) {
+		sample_print(f, &iv->sample, "still running");
+		fprintf(f, "\n");
+	}
 	fprintf(f, "events per probe:\n");
 	fprintf(f, "    %-14s %14s %14s %14s\n", "probe", hdr, "rate/s",
 		"total");
@@ -299,6 +326,7 @@ void sched_report_json_with(FILE *f, const struct sched_target *t,
 	json_object_begin(&j);
 	json_target(&j, t);
 	json_probes(&j, &d->sched, NULL, t->wall_s);
+	sample_json(&j, &d->sample, inexact_why(t));
 	json_sections(&j, d, t->wall_s, nsec);
 	if (extra)
 		extra(&j, arg);
@@ -328,6 +356,7 @@ void report_interval_json(FILE *f, const char *clock, double elapsed_s,
 	json_key(&j, "interval_s");
 	json_double(&j, interval_s);
 	json_probes(&j, &iv->sched, &total->sched, interval_s);
+	sample_json(&j, &iv->sample, "still running");
 	json_sections(&j, iv, interval_s, nsec);
 	json_object_end(&j);
 	json_finish(&j);
@@ -343,6 +372,26 @@ static void sched_report_warnings(const struct sched_session *s,
 		rt_notef("%llu goready events had no traced gopark (parked "
 			 "before attach, or by a path without the probe)",
 			 (unsigned long long)unparked);
+}
+
+/*
+ * report_park_counts: the histograms of sampled parks hold 1-in-N
+ * samples, and the ratio to gopark's exact total keeps each reason's
+ * share.
+ */
+void report_park_counts(const struct report_data *d,
+			uint64_t parks[SCHED_WAIT_HISTS])
+{
+	uint64_t samples = 0, total = d->sched.counts[RT_PROBE_ID_gopark];
+
+	for (unsigned int i = 0; i < SCHED_WAIT_HISTS; i++) {
+		parks[i] = d->sched.park[i].count;
+		samples += parks[i];
+	}
+	if (!sample_sampled(&d->sample, RT_PROBE_ID_gopark) || !samples)
+		return;
+	for (unsigned int i = 0; i < SCHED_WAIT_HISTS; i++)
+		parks[i] = (uint64_t)((double)parks[i] * total / samples + 0.5);
 }
 
 void report_warnings(const struct sched_session *s, const struct report_data *d)
@@ -361,6 +410,8 @@ int report_read(struct sched_session *s, struct mem_session *ms,
 	int err;
 
 	out->has_mem = out->has_chan = out->has_defer = false;
+	/* the tracer's part (tracer_read); a bare reading says nothing */
+	memset(&out->sample, 0, sizeof(out->sample));
 	err = sched_read(s, &out->sched);
 	if (err)
 		return err;
@@ -409,6 +460,7 @@ void report_sub(struct report_data *d, const struct report_data *now,
 	d->has_mem = now->has_mem;
 	d->has_chan = now->has_chan;
 	d->has_defer = now->has_defer;
+	d->sample = now->sample;
 	if (d->has_mem)
 		mem_result_sub(&d->mem, &now->mem, &prev->mem);
 	if (d->has_chan)

@@ -15,8 +15,11 @@
 #include "hist.h"
 #include "mem_user.h"
 #include "probes.h"
+#include "sample.h"
 #include "sched.h"
 #include "usdt_check.h"
+
+struct probe_link; /* probe_attach.h */
 
 /* Read-only knobs of sched.bpf.c, set before load. */
 struct sched_opts {
@@ -28,8 +31,8 @@ struct sched_opts {
 
 struct sched_session {
 	struct sched_bpf *skel;
-	struct bpf_link *links[RT_PROBE_NUM]; /* NULL: probe not in binary */
-	int ncpus;			      /* possible CPUs, per-CPU maps */
+	struct probe_link *links[RT_PROBE_NUM]; /* NULL: probe not in binary */
+	int ncpus; /* possible CPUs, per-CPU maps */
 	unsigned int max_goroutines;
 };
 
@@ -51,6 +54,10 @@ int sched_attach(struct sched_session *s, pid_t pid, const char *path,
 		 const struct usdt_probes *probes);
 /* sched_read sums the maps into out. Returns 0 or -errno. */
 int sched_read(struct sched_session *s, struct sched_result *out);
+/* sched_read_counts sums only the per-probe counts (for --sample auto's
+ * rates and --live); 0 or -errno. */
+int sched_read_counts(struct sched_session *s,
+		      uint64_t counts[SCHED_PROBE_NUM]);
 /* sched_destroy detaches and frees everything; s may be half set up. */
 void sched_destroy(struct sched_session *s);
 
@@ -85,6 +92,7 @@ struct report_data {
 	struct chan_result chan;    /* if has_chan */
 	struct defer_result defers; /* if has_defer */
 	bool has_mem, has_chan, has_defer;
+	struct sample_state sample; /* what was sampled (tracer_read) */
 };
 
 /*
@@ -151,6 +159,13 @@ void report_interval_json(FILE *f, const char *clock, double elapsed_s,
 int sched_report(struct sched_session *s, struct mem_session *ms,
 		 struct chan_session *cs, struct defer_session *ds,
 		 const struct sched_target *t, bool json, bool nsec);
+/*
+ * report_park_counts sets parks[reason] to the parks per wait reason, for
+ * the signature table: the park histograms' counts, scaled to gopark's
+ * exact total when gopark was sampled.
+ */
+void report_park_counts(const struct report_data *d,
+			uint64_t parks[SCHED_WAIT_HISTS]);
 /*
  * report_warnings prints on stderr what the BPF side could not record
  * (full maps) and, with --verbose, unmatched events.

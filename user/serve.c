@@ -23,7 +23,7 @@
  *   histograms, from the log2 histograms of the BPF maps:
  *     rt_park_duration_seconds{reason}  gopark -> goready, by wait reason
  *     rt_sched_latency_seconds          goready (or newproc) -> gostart
- *     rt_select_duration_seconds        selectgo -> its return
+ *     rt_select_duration_seconds        time blocked in select (0: ready)
  *     rt_timer_lateness_seconds         runtimer's lateness
  *     rt_stw_pause_seconds{reason}      stop-the-world pauses, by reason
  *     rt_gc_cycle_duration_seconds{reason} gc_start -> gc_done, by trigger
@@ -122,10 +122,11 @@ static const char *const mem_errors[MEM_ERR_NUM] = {"gc_unpaired"};
 static_assert(MEM_ERR_NUM == 1, "mem.h: name the new error here");
 
 static const char *const chan_errors[CHAN_ERR_NUM] = {
-    "chan_map_full",	"select_map_full",   "select_unpaired",
-    "negative_blocked", "negative_lateness",
+    "chan_map_full",
+    "negative_blocked",
+    "negative_lateness",
 };
-static_assert(CHAN_ERR_NUM == 5, "chan.h: name the new error here");
+static_assert(CHAN_ERR_NUM == 3, "chan.h: name the new error here");
 
 /* as mem_report.c's tables, in the order of probes.h's arguments */
 static const char *const pool_get_results[MEM_POOL_GET_SLOTS] = {
@@ -589,7 +590,7 @@ static void write_chan(struct expo *e, const struct report_data *d, bool nsec)
 	    .name = "rt_select_duration_seconds",
 	    .type = FAM_HISTOGRAM,
 	    .unit = "seconds",
-	    .help = "Time in select, selectgo to its return.",
+	    .help = "Time blocked in select, 0 when a case was ready.",
 	};
 	struct family late = {
 	    .name = "rt_timer_lateness_seconds",

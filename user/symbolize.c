@@ -12,23 +12,53 @@
  * usyms keeps a snapshot of the maps text, taken while the process runs
  * (profile.c refreshes it every so often: the dynamic loader maps the
  * shared libraries only after exec), and builds the Dwfl from that text
- * with dwfl_linux_proc_maps_report at the first lookup. The mapped files
- * are opened by path (dwfl_linux_proc_find_elf does that for a module
- * whose name is a path), which needs no live process.
+ * with dwfl_linux_proc_maps_report at its first cache miss. The mapped
+ * files are opened by path (dwfl_linux_proc_find_elf does that for a
+ * module whose name is a path), which needs no live process.
  *
- * A pc is looked up once: results are cached by address. librt's own
- * functions live in section rt_text, not .text (see runtime/preempt.c);
- * the symbol table and DWARF still describe them, so nothing changes here.
+ * What libdwfl answers is cached once for all of rttrace, not per usyms:
+ * `rttrace run` traces one binary twice, `rttrace report` 28 times, and a
+ * pc names the same frames in every process that maps the same file.
+ *
+ *   1. Modules. A usyms cuts its snapshot into the files it maps, as
+ *      libdwfl groups them (the consecutive mappings of one path), and
+ *      names each by its ELF build ID (NT_GNU_BUILD_ID) or, lacking one,
+ *      by path, device, inode, size and mtime (usyms_module_key). A key is
+ *      read from the file once; a stat of the path finds it again. Files
+ *      with one key share one module id.
+ *   2. Entries. (module id, address - the module's load bias) maps to the
+ *      frames libdwfl gave and to usyms_ret_at_sp's answer. The table is
+ *      4-way set associative with a fixed number of entries: a full set
+ *      drops its least recently used. A hit costs a hash and the lock, no
+ *      libdwfl call; a usyms builds its Dwfl only at its first miss.
+ *   3. Strings. Names and files are interned once, in chunks that never
+ *      move, so evicting an entry leaves the strings callers hold valid.
+ *      They are bounded by what the traced files name, and are dropped,
+ *      entries with them, when the last usyms is freed while they exceed
+ *      SYMSTR_KEEP.
+ *
+ * One mutex guards the cache (modules, entries, strings, counters);
+ * libdwfl runs outside it, on the calling usyms' own Dwfl. Lock order: a
+ * usyms' lock, then the cache's.
+ *
+ * librt's own functions live in section rt_text, not .text (see
+ * runtime/preempt.c); the symbol table and DWARF still describe them, so
+ * nothing changes here.
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <dwarf.h>
+#include <elfutils/libdwelf.h>
 #include <elfutils/libdwfl.h>
+#include <libelf.h>
 
 #include "symbolize.h"
 
@@ -176,26 +206,443 @@ void ksyms_free(struct ksyms *ks)
 	memset(ks, 0, sizeof(*ks));
 }
 
-/* ---- user -----------------------------------------------------------------
+/* ---- user: the shared cache -----------------------------------------------
  */
 
-#define SYM_MAX_INLINE 8    /* inlined calls kept per address */
-#define SYM_CACHE_SIZE 8192 /* power of two */
+#define SYM_MAX_INLINE	 8	    /* inlined calls kept per address */
+#define SYMCACHE_WAYS	 4	    /* entries per set */
+#define SYMCACHE_ENTRIES 32768	    /* default bound, a power of two */
+#define SYMSTR_KEEP	 (4u << 20) /* interned bytes kept with no usyms */
+#define SYMSTR_CHUNK	 (64u << 10)
+#define MOD_NONE	 UINT32_MAX /* a module with no key: never cached */
 
-struct sym_entry {
-	uint64_t pc; /* key, with exact in bit 63 of key; 0: empty */
-	uint64_t key;
-	int n;
-	struct sym_frame f[SYM_MAX_INLINE + 1];
+enum { RET_UNKNOWN, RET_NO, RET_YES };
+
+/* One frame as cached; the module comes from the usyms asking. */
+struct symframe {
+	const char *name; /* interned; NULL when unknown */
+	const char *file; /* interned; NULL when unknown */
+	int line;
+	bool inlined;
 };
 
-/* Absolute source paths made from (file, comp_dir), kept for the Dwfl's
- * life: the line table names files relative to the compilation directory. */
-struct abspath {
-	const char *file;
-	const char *dir;
+/* One cached address. */
+struct symslot {
+	uint64_t addr;	    /* key: address - the module's load bias */
+	uint32_t mod;	    /* key: symmod id; 0 when the slot is empty */
+	uint32_t used;	    /* sc.clock at the last use: LRU in the set */
+	struct symframe *f; /* n frames, innermost first */
+	uint8_t n;	    /* 0: not symbolized yet (ret only) */
+	uint8_t ret;	    /* RET_*: usyms_ret_at_sp's answer */
+	bool in_module;	    /* libdwfl found a module at addr */
+};
+
+/* Strings live in chunks that never move nor shrink. */
+struct strchunk {
+	struct strchunk *next;
+	size_t used, cap;
+	char data[];
+};
+
+struct strent {
+	const char *s; /* NULL: free */
+	uint64_t h;
+};
+
+/* One file as stat saw it, and the module id its key gave. */
+struct symmod {
+	struct symmod *next;
 	char *path;
-	struct abspath *next;
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+	char *key; /* usyms_module_key's */
+	uint32_t id;
+};
+
+static struct {
+	pthread_mutex_t lock;
+	struct symslot *slots; /* nsets * SYMCACHE_WAYS; NULL until used */
+	size_t nsets;	       /* a power of two */
+	size_t limit;	       /* entries allowed; 0: SYMCACHE_ENTRIES */
+	uint32_t clock;
+	struct strent *strs; /* open addressing, half full at most */
+	size_t nstrs, strs_cap;
+	struct strchunk *chunks;
+	size_t chunk_bytes;
+	struct symmod *mods;
+	size_t mod_bytes;
+	uint32_t nmods; /* the last id given */
+	size_t live;	/* usyms not yet freed */
+	uint64_t hits, misses, evictions;
+	size_t entries, frame_bytes;
+} sc = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static uint64_t str_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+	return h;
+}
+
+/* str_store copies s into a chunk. Call with sc.lock held. */
+static const char *str_store(const char *s, size_t len)
+{
+	struct strchunk *c = sc.chunks;
+
+	if (!c || c->cap - c->used < len) {
+		size_t cap = len > SYMSTR_CHUNK / 4 ? len : SYMSTR_CHUNK;
+
+		c = malloc(sizeof(*c) + cap);
+		if (!c)
+			return NULL;
+		c->used = 0;
+		c->cap = cap;
+		/* a big string's own chunk goes second: the first keeps
+		 * filling */
+		if (cap == len && sc.chunks) {
+			c->next = sc.chunks->next;
+			sc.chunks->next = c;
+		} else {
+			c->next = sc.chunks;
+			sc.chunks = c;
+		}
+		sc.chunk_bytes += sizeof(*c) + cap;
+	}
+	memcpy(c->data + c->used, s, len);
+	c->used += len;
+	return c->data + c->used - len;
+}
+
+/* intern_locked returns the one copy of s, NULL when out of memory.
+ * Call with sc.lock held. */
+static const char *intern_locked(const char *s)
+{
+	uint64_t h;
+	size_t i, mask;
+	const char *p;
+
+	if (!s)
+		return NULL;
+	if ((sc.nstrs + 1) * 2 > sc.strs_cap) {
+		size_t cap = sc.strs_cap ? sc.strs_cap * 2 : 1024;
+		struct strent *t = calloc(cap, sizeof(*t));
+
+		if (!t)
+			return NULL;
+		for (size_t j = 0; j < sc.strs_cap; j++) {
+			if (!sc.strs[j].s)
+				continue;
+			i = sc.strs[j].h & (cap - 1);
+			while (t[i].s)
+				i = (i + 1) & (cap - 1);
+			t[i] = sc.strs[j];
+		}
+		free(sc.strs);
+		sc.strs = t;
+		sc.strs_cap = cap;
+	}
+	h = str_hash(s);
+	mask = sc.strs_cap - 1;
+	for (i = h & mask; sc.strs[i].s; i = (i + 1) & mask)
+		if (sc.strs[i].h == h && !strcmp(sc.strs[i].s, s))
+			return sc.strs[i].s;
+	p = str_store(s, strlen(s) + 1);
+	if (!p)
+		return NULL;
+	sc.strs[i] = (struct strent){p, h};
+	sc.nstrs++;
+	return p;
+}
+
+static const char *intern(const char *s)
+{
+	const char *p;
+
+	if (!s)
+		return NULL;
+	pthread_mutex_lock(&sc.lock);
+	p = intern_locked(s);
+	pthread_mutex_unlock(&sc.lock);
+	return p;
+}
+
+static void slot_clear(struct symslot *e)
+{
+	free(e->f);
+	sc.frame_bytes -= e->n * sizeof(*e->f);
+	sc.entries--;
+	memset(e, 0, sizeof(*e));
+}
+
+/* flush_entries empties the table. Call with sc.lock held. */
+static void flush_entries(void)
+{
+	for (size_t i = 0; sc.slots && i < sc.nsets * SYMCACHE_WAYS; i++)
+		if (sc.slots[i].mod)
+			slot_clear(&sc.slots[i]);
+	free(sc.slots);
+	sc.slots = NULL;
+	sc.nsets = 0;
+}
+
+/* flush_strings drops every interned string, and so every entry. Call
+ * with sc.lock held, when no usyms is alive to have handed them out. */
+static void flush_strings(void)
+{
+	flush_entries();
+	while (sc.chunks) {
+		struct strchunk *c = sc.chunks;
+
+		sc.chunks = c->next;
+		free(c);
+	}
+	free(sc.strs);
+	sc.strs = NULL;
+	sc.nstrs = sc.strs_cap = sc.chunk_bytes = 0;
+}
+
+static struct symslot *set_of(uint32_t mod, uint64_t addr)
+{
+	uint64_t h = (addr ^ (uint64_t)mod << 40) * 0x9e3779b97f4a7c15ull;
+
+	return &sc.slots[(h >> 32 & (sc.nsets - 1)) * SYMCACHE_WAYS];
+}
+
+/* slot_find returns (mod, addr)'s entry, or NULL. Call with sc.lock held. */
+static struct symslot *slot_find(uint32_t mod, uint64_t addr)
+{
+	struct symslot *set;
+
+	if (!sc.slots)
+		return NULL;
+	set = set_of(mod, addr);
+	for (int w = 0; w < SYMCACHE_WAYS; w++)
+		if (set[w].mod == mod && set[w].addr == addr) {
+			set[w].used = ++sc.clock;
+			return &set[w];
+		}
+	return NULL;
+}
+
+/* slot_get returns (mod, addr)'s entry, made empty in its set's free or
+ * least recently used way when there is none; NULL when out of memory.
+ * Call with sc.lock held. */
+static struct symslot *slot_get(uint32_t mod, uint64_t addr)
+{
+	struct symslot *set, *e = slot_find(mod, addr);
+
+	if (e)
+		return e;
+	if (!sc.slots) {
+		size_t limit = sc.limit ? sc.limit : SYMCACHE_ENTRIES;
+
+		sc.slots = calloc(limit, sizeof(*sc.slots));
+		if (!sc.slots)
+			return NULL;
+		sc.nsets = limit / SYMCACHE_WAYS;
+	}
+	set = set_of(mod, addr);
+	e = &set[0];
+	for (int w = 0; w < SYMCACHE_WAYS && e->mod; w++)
+		/* unsigned: right across the clock's wrap */
+		if (!set[w].mod || (uint32_t)(sc.clock - set[w].used) >
+				       (uint32_t)(sc.clock - e->used))
+			e = &set[w];
+	if (e->mod) {
+		slot_clear(e);
+		sc.evictions++;
+	}
+	*e = (struct symslot){.addr = addr, .mod = mod, .used = ++sc.clock};
+	sc.entries++;
+	return e;
+}
+
+void usyms_cache_limit(size_t entries)
+{
+	size_t n = SYMCACHE_WAYS;
+
+	while (entries && n * 2 <= entries)
+		n *= 2;
+	pthread_mutex_lock(&sc.lock);
+	flush_entries();
+	sc.limit = entries ? n : 0;
+	pthread_mutex_unlock(&sc.lock);
+}
+
+void usyms_cache_stats(struct usyms_cache_stats *st)
+{
+	pthread_mutex_lock(&sc.lock);
+	*st = (struct usyms_cache_stats){
+	    .hits = sc.hits,
+	    .misses = sc.misses,
+	    .evictions = sc.evictions,
+	    .entries = sc.entries,
+	    .modules = sc.nmods,
+	    .bytes = sc.nsets * SYMCACHE_WAYS * sizeof(*sc.slots) +
+		     sc.frame_bytes + sc.chunk_bytes +
+		     sc.strs_cap * sizeof(*sc.strs) + sc.mod_bytes,
+	    .strings = sc.chunk_bytes + sc.strs_cap * sizeof(*sc.strs),
+	};
+	pthread_mutex_unlock(&sc.lock);
+}
+
+/* ---- user: modules --------------------------------------------------------
+ */
+
+static void elf_init(void)
+{
+	elf_version(EV_CURRENT);
+}
+
+/* build_id reads path's NT_GNU_BUILD_ID note as hex into a malloc'ed
+ * string; NULL when it has none, or is no ELF file. */
+static char *build_id(const char *path)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *id;
+	const void *p;
+	char *s = NULL;
+	ssize_t n = -1;
+	Elf *elf;
+	int fd;
+
+	pthread_once(&once, elf_init);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (elf)
+		n = dwelf_elf_gnu_build_id(elf, &p);
+	if (n > 0 && (s = malloc(2 * n + 1))) {
+		id = p;
+		for (ssize_t i = 0; i < n; i++) {
+			s[2 * i] = hex[id[i] >> 4];
+			s[2 * i + 1] = hex[id[i] & 15];
+		}
+		s[2 * n] = '\0';
+	}
+	elf_end(elf);
+	close(fd);
+	return s;
+}
+
+/* module_key is usyms_module_key's, malloc'ed, of path as st describes. */
+static char *module_key(const char *path, const struct stat *st)
+{
+	char *id = build_id(path), *key = NULL;
+	int r;
+
+	if (id)
+		r = asprintf(&key, "build-id:%s", id);
+	else
+		r = asprintf(&key, "file:%jx:%ju:%jd:%lld.%09ld:%s",
+			     (uintmax_t)st->st_dev, (uintmax_t)st->st_ino,
+			     (intmax_t)st->st_size,
+			     (long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec,
+			     path);
+	free(id);
+	return r < 0 ? NULL : key;
+}
+
+int usyms_module_key(const char *path, char *buf, size_t len)
+{
+	struct stat st;
+	char *key;
+	int err = 0;
+
+	if (stat(path, &st))
+		return -errno;
+	key = module_key(path, &st);
+	if (!key)
+		return -ENOMEM;
+	if ((size_t)snprintf(buf, len, "%s", key) >= len)
+		err = -ENOSPC;
+	free(key);
+	return err;
+}
+
+static struct symmod *mod_find(const char *path, const struct stat *st)
+{
+	for (struct symmod *m = sc.mods; m; m = m->next)
+		if (m->dev == st->st_dev && m->ino == st->st_ino &&
+		    m->size == st->st_size &&
+		    m->mtime.tv_sec == st->st_mtim.tv_sec &&
+		    m->mtime.tv_nsec == st->st_mtim.tv_nsec &&
+		    !strcmp(m->path, path))
+			return m;
+	return NULL;
+}
+
+/* module_id gives the file at path its module id: the one of any file
+ * with its key, or a new one; MOD_NONE when it cannot be keyed. A file
+ * is read once, outside the lock (hits wait on it), then found again by
+ * its stat. */
+static uint32_t module_id(const char *path)
+{
+	struct symmod *m, *n;
+	struct stat st;
+	uint32_t id = MOD_NONE;
+	char *key;
+
+	if (stat(path, &st))
+		return MOD_NONE;
+	pthread_mutex_lock(&sc.lock);
+	m = mod_find(path, &st);
+	pthread_mutex_unlock(&sc.lock);
+	if (m)
+		return m->id;
+	key = module_key(path, &st);
+	n = calloc(1, sizeof(*n));
+	if (n)
+		n->path = strdup(path);
+	if (!key || !n || !n->path) {
+		if (n)
+			free(n->path);
+		free(n);
+		free(key);
+		return MOD_NONE;
+	}
+	pthread_mutex_lock(&sc.lock);
+	m = mod_find(path, &st); /* another thread's, meanwhile */
+	if (m) {
+		id = m->id;
+		free(n->path);
+		free(n);
+		free(key);
+	} else {
+		for (m = sc.mods; m && id == MOD_NONE; m = m->next)
+			if (!strcmp(m->key, key))
+				id = m->id;
+		if (id == MOD_NONE)
+			id = ++sc.nmods;
+		n->next = sc.mods;
+		n->dev = st.st_dev;
+		n->ino = st.st_ino;
+		n->size = st.st_size;
+		n->mtime = st.st_mtim;
+		n->key = key;
+		n->id = id;
+		sc.mods = n;
+		sc.mod_bytes += sizeof(*n) + strlen(n->path) + strlen(key) + 2;
+	}
+	pthread_mutex_unlock(&sc.lock);
+	return id;
+}
+
+/* ---- user: one process ----------------------------------------------------
+ */
+
+/* One file's mappings in the process, as libdwfl reports a module. */
+struct umod {
+	uint64_t lo, hi;  /* first mapping's start, last one's end */
+	uint64_t bias;	  /* lo - first mapping's offset: addr - bias keys */
+	const char *path; /* interned */
+	uint32_t id;	  /* symmod id; 0 until asked for */
 };
 
 struct usyms {
@@ -203,10 +650,13 @@ struct usyms {
 	pthread_mutex_t lock; /* maps, maps_len, dirty */
 	char *maps;	      /* the last non-empty /proc/PID/maps */
 	size_t maps_len;
-	bool dirty; /* maps changed since dwfl was built */
-	Dwfl *dwfl;
-	struct abspath *abspaths;
-	struct sym_entry *cache; /* SYM_CACHE_SIZE entries */
+	bool dirty; /* maps changed since view was taken */
+	char *view; /* the maps mods and dwfl are made from */
+	size_t view_len;
+	struct umod *mods; /* by address */
+	size_t nmods;
+	Dwfl *dwfl;	 /* made from view at the first miss */
+	bool dwfl_tried; /* and not again when that failed */
 };
 
 static const Dwfl_Callbacks usyms_callbacks = {
@@ -256,11 +706,9 @@ struct usyms *usyms_new(pid_t pid)
 		return NULL;
 	us->pid = pid;
 	pthread_mutex_init(&us->lock, NULL);
-	us->cache = calloc(SYM_CACHE_SIZE, sizeof(*us->cache));
-	if (!us->cache) {
-		free(us);
-		return NULL;
-	}
+	pthread_mutex_lock(&sc.lock);
+	sc.live++;
+	pthread_mutex_unlock(&sc.lock);
 	usyms_snapshot(us);
 	return us;
 }
@@ -293,37 +741,101 @@ int usyms_snapshot(struct usyms *us)
 	return changed;
 }
 
-static void free_abspaths(struct usyms *us)
+/* parse_mods cuts view into modules the way dwfl_linux_proc_maps_report
+ * does: consecutive mappings of one path are one module; mappings of no
+ * file, [vdso] included, are none. */
+static void parse_mods(struct usyms *us)
 {
-	while (us->abspaths) {
-		struct abspath *a = us->abspaths;
+	const char *p = us->view, *end = us->view + us->view_len;
+	size_t cap = 0;
 
-		us->abspaths = a->next;
-		free(a->path);
-		free(a);
+	free(us->mods);
+	us->mods = NULL;
+	us->nmods = 0;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', end - p);
+		size_t len = (nl ? nl : end) - p;
+		char line[4096 + 128];
+		uint64_t lo, hi, off;
+		int at = 0;
+
+		if (len < sizeof(line)) {
+			memcpy(line, p, len);
+			line[len] = '\0';
+		} else {
+			line[0] = '\0';
+		}
+		p += len + (nl != NULL);
+		if (sscanf(line,
+			   "%" SCNx64 "-%" SCNx64 " %*s %" SCNx64 " %*s %*s %n",
+			   &lo, &hi, &off, &at) != 3 ||
+		    !at || line[at] != '/')
+			continue;
+		if (us->nmods &&
+		    !strcmp(us->mods[us->nmods - 1].path, line + at)) {
+			us->mods[us->nmods - 1].hi = hi;
+			continue;
+		}
+		if (us->nmods == cap) {
+			size_t ncap = cap ? cap * 2 : 32;
+			struct umod *m =
+			    realloc(us->mods, ncap * sizeof(*us->mods));
+
+			if (!m)
+				return; /* the rest stays unknown */
+			us->mods = m;
+			cap = ncap;
+		}
+		us->mods[us->nmods] = (struct umod){
+		    .lo = lo,
+		    .hi = hi,
+		    .bias = lo - off,
+		    .path = intern(line + at),
+		};
+		if (us->mods[us->nmods].path)
+			us->nmods++;
 	}
 }
 
-/* usyms_build makes the Dwfl from the latest snapshot, once per change;
- * names from the previous one are dropped with it, cache included. */
+/* usyms_build takes up the latest snapshot, once per change: its modules
+ * now, its Dwfl at the next miss. Cached answers stay, for they are the
+ * files', not the process's. */
 static void usyms_build(struct usyms *us)
+{
+	char *view = NULL;
+	size_t len = 0;
+
+	pthread_mutex_lock(&us->lock);
+	if (us->dirty && (view = malloc(us->maps_len))) {
+		memcpy(view, us->maps, us->maps_len);
+		len = us->maps_len;
+		us->dirty = false;
+	}
+	pthread_mutex_unlock(&us->lock);
+	if (!view)
+		return;
+	free(us->view);
+	us->view = view;
+	us->view_len = len;
+	if (us->dwfl)
+		dwfl_end(us->dwfl);
+	us->dwfl = NULL;
+	us->dwfl_tried = false;
+	parse_mods(us);
+}
+
+/* usyms_dwfl makes the Dwfl of view at the first miss that needs it;
+ * NULL when libdwfl cannot, and then not tried again until view changes. */
+static Dwfl *usyms_dwfl(struct usyms *us)
 {
 	FILE *f;
 	Dwfl *d;
 
-	pthread_mutex_lock(&us->lock);
-	if (!us->dirty) {
-		pthread_mutex_unlock(&us->lock);
-		return;
-	}
-	us->dirty = false;
-	if (us->dwfl)
-		dwfl_end(us->dwfl);
-	us->dwfl = NULL;
-	free_abspaths(us);
-	memset(us->cache, 0, SYM_CACHE_SIZE * sizeof(*us->cache));
+	if (us->dwfl || us->dwfl_tried || !us->view)
+		return us->dwfl;
+	us->dwfl_tried = true;
 	d = dwfl_begin(&usyms_callbacks);
-	f = d ? fmemopen(us->maps, us->maps_len, "r") : NULL;
+	f = d ? fmemopen(us->view, us->view_len, "r") : NULL;
 	if (f) {
 		dwfl_report_begin(d);
 		if (dwfl_linux_proc_maps_report(d, f) == 0 &&
@@ -335,44 +847,66 @@ static void usyms_build(struct usyms *us)
 	}
 	if (d)
 		dwfl_end(d);
-	pthread_mutex_unlock(&us->lock);
+	return us->dwfl;
 }
 
-static const char *absfile(struct usyms *us, Dwarf_Die *cu, const char *file)
+/* umod_find returns the module holding addr, NULL when none does. */
+static struct umod *umod_find(struct usyms *us, uint64_t addr)
+{
+	size_t lo = 0, hi = us->nmods;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (us->mods[mid].lo <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo || addr >= us->mods[lo - 1].hi)
+		return NULL;
+	if (!us->mods[lo - 1].id)
+		us->mods[lo - 1].id = module_id(us->mods[lo - 1].path);
+	return &us->mods[lo - 1];
+}
+
+/* ---- user: libdwfl ---------------------------------------------------------
+ */
+
+/* What libdwfl says of one address. */
+struct symres {
+	int n;
+	bool in_module;
+	struct symframe f[SYM_MAX_INLINE + 1];
+};
+
+/* absfile interns file made absolute with cu's DW_AT_comp_dir: the line
+ * table names files relative to the compilation directory. */
+static const char *absfile(Dwarf_Die *cu, const char *file)
 {
 	Dwarf_Attribute at;
-	const char *dir;
-	struct abspath *a;
-	char *path = NULL;
+	const char *dir, *p;
+	char *path;
 
 	if (!file || file[0] == '/' || !cu)
-		return file;
+		return intern(file);
 	dir = dwarf_formstring(dwarf_attr(cu, DW_AT_comp_dir, &at));
-	if (!dir)
-		return file;
-	for (a = us->abspaths; a; a = a->next)
-		if (a->file == file && a->dir == dir)
-			return a->path;
-	a = malloc(sizeof(*a));
-	if (!a || asprintf(&path, "%s/%s", dir, file) < 0) {
-		free(a);
-		return file;
-	}
-	*a = (struct abspath){file, dir, path, us->abspaths};
-	us->abspaths = a;
-	return path;
+	if (!dir || asprintf(&path, "%s/%s", dir, file) < 0)
+		return intern(file);
+	p = intern(path);
+	free(path);
+	return p;
 }
 
 /*
- * add_inlined puts the calls inlined at addr before e's function frame,
+ * add_inlined puts the calls inlined at addr before r's function frame,
  * innermost first, as eu-addr2line -i does: the line table's file:line
  * belongs to the innermost call, each DW_AT_call_file/call_line to the
  * next one out, and the outermost call site to the function itself.
  */
-static void add_inlined(struct usyms *us, Dwfl_Module *mod, uint64_t addr,
-			struct sym_entry *e)
+static void add_inlined(Dwfl_Module *mod, uint64_t addr, struct symres *r)
 {
-	struct sym_frame fn = e->f[0];
+	struct symframe fn = r->f[0];
 	Dwarf_Die *cu, *scopes = NULL;
 	Dwarf_Files *files = NULL;
 	const char *file = fn.file;
@@ -402,78 +936,53 @@ static void add_inlined(struct usyms *us, Dwfl_Module *mod, uint64_t addr,
 		    dwarf_formudata(
 			dwarf_attr(&scopes[i], DW_AT_call_line, &at), &cl) != 0)
 			break;
-		e->f[n++] = (struct sym_frame){
-		    .name = name,
+		r->f[n++] = (struct symframe){
+		    .name = intern(name),
 		    .file = file,
 		    .line = line,
-		    .module = fn.module,
 		    .inlined = true,
 		};
-		file = absfile(us, cu, dwarf_filesrc(files, cf, NULL, NULL));
+		file = absfile(cu, dwarf_filesrc(files, cf, NULL, NULL));
 		line = (int)cl;
 	}
 	fn.file = file;
 	fn.line = line;
-	e->f[n++] = fn;
-	e->n = n;
+	r->f[n++] = fn;
+	r->n = n;
 	free(scopes);
 }
 
-static void lookup(struct usyms *us, uint64_t addr, struct sym_entry *e)
+/* resolve asks libdwfl about addr; false when there is no Dwfl to ask. */
+static bool resolve(struct usyms *us, uint64_t addr, struct symres *r)
 {
+	Dwfl *d = usyms_dwfl(us);
 	Dwfl_Module *mod;
-	const char *modname;
 	Dwfl_Line *line;
 	GElf_Off off;
 	GElf_Sym sym;
 
-	e->n = 1;
-	if (!us->dwfl)
-		return;
-	mod = dwfl_addrmodule(us->dwfl, addr);
+	memset(r, 0, sizeof(*r));
+	r->n = 1;
+	if (!d)
+		return false;
+	mod = dwfl_addrmodule(d, addr);
 	if (!mod)
-		return;
-	modname =
-	    dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
-	e->f[0].module = modname;
-	e->f[0].name =
-	    dwfl_module_addrinfo(mod, addr, &off, &sym, NULL, NULL, NULL);
+		return true;
+	r->in_module = true;
+	r->f[0].name = intern(
+	    dwfl_module_addrinfo(mod, addr, &off, &sym, NULL, NULL, NULL));
 	line = dwfl_module_getsrc(mod, addr);
 	if (line)
-		e->f[0].file = absfile(
-		    us, dwfl_linecu(line),
-		    dwfl_lineinfo(line, NULL, &e->f[0].line, NULL, NULL, NULL));
-	if (e->f[0].name && e->f[0].file)
-		add_inlined(us, mod, addr, e);
+		r->f[0].file = absfile(
+		    dwfl_linecu(line),
+		    dwfl_lineinfo(line, NULL, &r->f[0].line, NULL, NULL, NULL));
+	if (r->f[0].name && r->f[0].file)
+		add_inlined(mod, addr, r);
+	return true;
 }
 
-int usyms_lookup(struct usyms *us, uint64_t pc, bool exact,
-		 struct sym_frame *out, int max)
-{
-	/* a return address points after its call: look up the call */
-	uint64_t addr = exact || !pc ? pc : pc - 1;
-	uint64_t key = addr | (exact ? 1ull << 63 : 0);
-	size_t h = (key * 0x9e3779b97f4a7c15ull) >> 40 & (SYM_CACHE_SIZE - 1);
-	struct sym_entry tmp, *e = &us->cache[h];
-	int n;
-
-	if (max <= 0)
-		return 0;
-	usyms_build(us);
-	if (!(e->key == key && e->n)) {
-		memset(&tmp, 0, sizeof(tmp));
-		tmp.pc = pc;
-		tmp.key = key;
-		lookup(us, addr, &tmp);
-		*e = tmp;
-	}
-	/* never drop the function itself: it ends the list */
-	n = e->n <= max ? e->n : max;
-	memcpy(out, e->f + (e->n - n), n * sizeof(*out));
-	return n;
-}
-
-bool usyms_ret_at_sp(struct usyms *us, uint64_t pc)
+/* ret_at_sp is usyms_ret_at_sp's answer from libdwfl. */
+static bool ret_at_sp(Dwfl *d, uint64_t pc)
 {
 	Dwarf_CFI *cfi;
 	Dwarf_Frame *frame = NULL;
@@ -483,10 +992,7 @@ bool usyms_ret_at_sp(struct usyms *us, uint64_t pc)
 	size_t nops;
 	bool at_sp = false;
 
-	usyms_build(us);
-	if (!us->dwfl)
-		return false;
-	mod = dwfl_addrmodule(us->dwfl, pc);
+	mod = dwfl_addrmodule(d, pc);
 	if (!mod)
 		return false;
 	cfi = dwfl_module_eh_cfi(mod, &bias);
@@ -504,15 +1010,126 @@ bool usyms_ret_at_sp(struct usyms *us, uint64_t pc)
 	return at_sp;
 }
 
+/* ---- user: the API ---------------------------------------------------------
+ */
+
+/* copy_out gives out the last max of f's n frames: never drop the
+ * function itself, it ends the list. */
+static int copy_out(const struct symframe *f, int n, const char *module,
+		    struct sym_frame *out, int max)
+{
+	int k = n <= max ? n : max;
+
+	for (int i = 0; i < k; i++) {
+		const struct symframe *s = &f[n - k + i];
+
+		out[i] = (struct sym_frame){
+		    .name = s->name,
+		    .file = s->file,
+		    .line = s->line,
+		    .module = module,
+		    .inlined = s->inlined,
+		};
+	}
+	return k;
+}
+
+int usyms_lookup(struct usyms *us, uint64_t pc, bool exact,
+		 struct sym_frame *out, int max)
+{
+	/* a return address points after its call: look up the call */
+	uint64_t addr = exact || !pc ? pc : pc - 1;
+	struct symslot *e;
+	struct symres r;
+	struct umod *m;
+	bool ok;
+	int n;
+
+	if (max <= 0)
+		return 0;
+	usyms_build(us);
+	m = umod_find(us, addr);
+	if (!m) { /* no file: libdwfl would know no module either */
+		out[0] = (struct sym_frame){0};
+		return 1;
+	}
+	if (m->id != MOD_NONE) {
+		pthread_mutex_lock(&sc.lock);
+		e = slot_find(m->id, addr - m->bias);
+		if (e && e->n) {
+			sc.hits++;
+			n = copy_out(e->f, e->n, e->in_module ? m->path : NULL,
+				     out, max);
+			pthread_mutex_unlock(&sc.lock);
+			return n;
+		}
+		pthread_mutex_unlock(&sc.lock);
+	}
+	ok = resolve(us, addr, &r);
+	pthread_mutex_lock(&sc.lock);
+	sc.misses++;
+	/* without a Dwfl the answer is this process's failure, not the
+	 * file's: others may do better */
+	if (ok && m->id != MOD_NONE && (e = slot_get(m->id, addr - m->bias)) &&
+	    !e->n) {
+		e->f = malloc(r.n * sizeof(*e->f));
+		if (e->f) {
+			memcpy(e->f, r.f, r.n * sizeof(*e->f));
+			e->n = r.n;
+			e->in_module = r.in_module;
+			sc.frame_bytes += r.n * sizeof(*e->f);
+		}
+	}
+	pthread_mutex_unlock(&sc.lock);
+	return copy_out(r.f, r.n, r.in_module ? m->path : NULL, out, max);
+}
+
+bool usyms_ret_at_sp(struct usyms *us, uint64_t pc)
+{
+	struct symslot *e;
+	struct umod *m;
+	bool at_sp;
+	Dwfl *d;
+
+	usyms_build(us);
+	m = umod_find(us, pc);
+	if (!m)
+		return false;
+	if (m->id != MOD_NONE) {
+		pthread_mutex_lock(&sc.lock);
+		e = slot_find(m->id, pc - m->bias);
+		if (e && e->ret != RET_UNKNOWN) {
+			sc.hits++;
+			at_sp = e->ret == RET_YES;
+			pthread_mutex_unlock(&sc.lock);
+			return at_sp;
+		}
+		pthread_mutex_unlock(&sc.lock);
+	}
+	d = usyms_dwfl(us);
+	at_sp = d && ret_at_sp(d, pc);
+	pthread_mutex_lock(&sc.lock);
+	sc.misses++;
+	if (d && m->id != MOD_NONE && (e = slot_get(m->id, pc - m->bias)))
+		e->ret = at_sp ? RET_YES : RET_NO;
+	pthread_mutex_unlock(&sc.lock);
+	return at_sp;
+}
+
 void usyms_free(struct usyms *us)
 {
 	if (!us)
 		return;
 	if (us->dwfl)
 		dwfl_end(us->dwfl);
-	free_abspaths(us);
-	free(us->cache);
+	free(us->mods);
+	free(us->view);
 	free(us->maps);
 	pthread_mutex_destroy(&us->lock);
 	free(us);
+	pthread_mutex_lock(&sc.lock);
+	/* nobody holds a string now: drop them if they grew too many */
+	if (--sc.live == 0 && sc.chunk_bytes > SYMSTR_KEEP)
+		flush_strings();
+	pthread_mutex_unlock(&sc.lock);
 }

@@ -46,9 +46,9 @@ void ksyms_free(struct ksyms *ks);
 
 /*
  * One frame as symbolized: a function, or a call inlined into one. The
- * strings belong to struct usyms and hold until usyms_free, or until a
- * lookup that follows a usyms_snapshot which changed the mappings (the
- * Dwfl is rebuilt then): callers that keep them copy them.
+ * strings are interned for all of rttrace and hold at least until
+ * usyms_free of the usyms that gave them: callers that keep them longer
+ * copy them.
  */
 struct sym_frame {
 	const char *name;   /* NULL when unknown */
@@ -64,6 +64,12 @@ struct sym_frame {
  * process lives, and the last one stays usable after it has exited and
  * been reaped, so a report made then still names its frames (the mapped
  * files are opened by path).
+ *
+ * The answers are cached for all of rttrace, by the mapped file's ELF
+ * build ID (usyms_module_key) and the address within it: a pc seen again,
+ * in this process or in another of the same binary, costs a hash lookup.
+ * Distinct usyms may be used from distinct threads at once: the cache
+ * they share locks itself.
  */
 struct usyms;
 
@@ -92,5 +98,29 @@ int usyms_lookup(struct usyms *us, uint64_t pc, bool exact,
  */
 bool usyms_ret_at_sp(struct usyms *us, uint64_t pc);
 void usyms_free(struct usyms *us);
+
+/*
+ * usyms_module_key writes the key that identifies the ELF file at path in
+ * the cache into buf: "build-id:HEX" from its NT_GNU_BUILD_ID note, or,
+ * for a file without one, "file:DEV:INODE:SIZE:MTIME:PATH". Returns 0,
+ * -ENOSPC when buf is too small, or -errno when path cannot be stat'ed.
+ */
+int usyms_module_key(const char *path, char *buf, size_t len);
+
+/* What the process-wide cache holds and has done. */
+struct usyms_cache_stats {
+	uint64_t hits;	    /* answers from the cache */
+	uint64_t misses;    /* answers that called libdwfl */
+	uint64_t evictions; /* entries dropped to stay within the bound */
+	size_t entries;	    /* addresses cached */
+	size_t modules;	    /* distinct module keys seen */
+	size_t bytes;	    /* heap held: table, frames, strings, modules */
+	size_t strings;	    /* of which interned strings */
+};
+
+void usyms_cache_stats(struct usyms_cache_stats *st);
+/* usyms_cache_limit bounds the cache to about entries addresses (rounded
+ * down to a power of two; 0: the default, 32768) and empties it. */
+void usyms_cache_limit(size_t entries);
 
 #endif /* RTTRACE_SYMBOLIZE_H */

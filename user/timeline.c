@@ -312,6 +312,7 @@ int timeline_start(struct timeline_session *s, const char *path,
 		    size, strerror(-err));
 		return err;
 	}
+	probe_prepare(s->skel->obj);
 	err = probe_load_result(timeline_bpf__load(s->skel));
 	if (err)
 		return err;

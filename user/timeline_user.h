@@ -24,6 +24,8 @@
 #include "timeline.h"
 #include "usdt_check.h"
 
+struct probe_link; /* probe_attach.h */
+
 /* How often the reader drains the ring buffer and samples the timer heaps. */
 #define TL_DRAIN_MS 50
 
@@ -65,7 +67,7 @@ struct tl_analysis {
 
 struct timeline_session {
 	struct timeline_bpf *skel;
-	struct bpf_link *links[RT_PROBE_NUM]; /* NULL: not attached */
+	struct probe_link *links[RT_PROBE_NUM]; /* NULL: not attached */
 	struct ring_buffer *rb;
 	int ncpus;
 	pid_t pid;

@@ -81,7 +81,10 @@ static const char doc[] =
     "Exports: --flamegraph, --folded, --blocking, --offcpu, --pprof, "
     "--timeline, --kernel, --serve. Per-probe "
     "counts are exact: they equal what librt "
-    "prints with RT_STATS=1. Ctrl-C detaches and prints what was "
+    "prints with RT_STATS=1, also when --sample (default auto) has librt "
+    "fire a hot probe once per N events, each firing carrying the events "
+    "it stands for; the histograms of sampled probes are then samples, "
+    "and the report says which. Ctrl-C detaches and prints what was "
     "gathered.\n"
     "\n"
     "Exit status: PROGRAM's own (128+N if it was killed by signal N, or "
@@ -95,6 +98,7 @@ static const char doc[] =
     "  sudo rttrace trace --nsec -- ./prog 1000    # histograms in ns\n"
     "  sudo rttrace trace --json -- ./prog > r.json\n"
     "  sudo rttrace trace --live -- ./prog        # redraw every second\n"
+    "  sudo rttrace trace --sample off -- ./prog  # every event fires\n"
     "\n"
     "OPTIONS:";
 
@@ -442,6 +446,11 @@ static int check_program(const char *argv0, char *found, char *real,
 	if (!probes)
 		return 0;
 	err = usdt_check(real, probes);
+	if (err == -EPROTO) {
+		rt_errorf("%s: " USDT_ERR_ABI, argv0);
+		rt_notef("%s", probes->why);
+		return RTTRACE_EXIT_FAIL;
+	}
 	if (err == -ENOEXEC) {
 		rt_errorf("%s is not an ELF executable: trace the librt "
 			  "program itself, not a script that runs it",
@@ -455,6 +464,7 @@ static int check_program(const char *argv0, char *found, char *real,
 	if (!probes->total) {
 		rt_errorf("%s has no librt probes (not linked with librt?)",
 			  argv0);
+		usdt_free(probes);
 		return RTTRACE_EXIT_FAIL;
 	}
 	if (probes->unknown)
@@ -466,10 +476,12 @@ static int check_program(const char *argv0, char *found, char *real,
 int trace_program(const struct launch *l, const struct tracer_opts *o,
 		  trace_report_fn report, void *ctx, struct sched_target *t)
 {
-	struct tracer tr = {0};
-	char found[PATH_MAX], real[PATH_MAX];
+	struct tracer tr = {.from_exec = true};
+	char found[PATH_MAX], real[PATH_MAX], sample_var[1024];
+	char *env_add[16];
+	struct launch held = *l;
 	struct usdt_probes probes;
-	int err, ret;
+	int err, ret, n = 0;
 	double start;
 	pid_t pid;
 
@@ -479,10 +491,21 @@ int trace_program(const struct launch *l, const struct tracer_opts *o,
 		return ret;
 	ret = RTTRACE_EXIT_FAIL;
 
+	/* --sample N from the program's first instruction (sample.h) */
+	if (tracer_sample_env(o, sample_var, sizeof(sample_var))) {
+		for (char *const *e = l->env_add; e && *e && n < 14; e++)
+			env_add[n++] = *e;
+		env_add[n++] = sample_var;
+		env_add[n] = NULL;
+		held.env_add = env_add;
+	}
+
 	trace_catch_signals();
-	pid = spawn(l, found, true);
-	if (pid < 0)
+	pid = spawn(&held, found, true);
+	if (pid < 0) {
+		usdt_free(&probes);
 		return -pid;
+	}
 
 	if (tracer_start(&tr, pid, real, &probes, o))
 		goto kill_child;
@@ -530,6 +553,7 @@ kill_child:
 	waitpid(pid, NULL, 0);
 cleanup:
 	tracer_stop(&tr);
+	usdt_free(&probes);
 	/* real is ours: the caller has the outcome, not the path */
 	t->path = NULL;
 	return ret;

@@ -8,25 +8,132 @@
  * the report ends with the seed's §16 signature table (signatures.c),
  * built from the samples and from the concerns' counts: parks by wait
  * reason and Gosched from sched.bpf.c, STW pauses from mem.bpf.c.
+ *
+ * Sampling (sample.c) brackets the attach: sample_prepare before the
+ * first concern attaches (for an attached process it writes the periods
+ * and bumps librt's epoch), sample_start once all are (auto's thread
+ * reads the concerns' per-probe totals, tracer_read_counts, every tick).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "flamegraph.h"
+#include "map_helpers.h"
 #include "pprof.h"
 #include "rttrace.h"
+#include "sched.skel.h"
 #include "serve.h"
 #include "signatures.h"
 #include "tracer.h"
 
+/*
+ * --self-stats: rttrace's own cost, one line on stderr at exit, for
+ * scripts/bench-trace.sh. getrusage(RUSAGE_SELF) counts every rttrace
+ * thread and never the traced program (a child only enters
+ * RUSAGE_CHILDREN). attach runs from before main (the constructor) to the
+ * return of the first successful tracer_start: ELF and probe parsing, BPF
+ * loads and verification, every uprobe attached; cpu-attach is the CPU
+ * spent by then, so that (cpu - cpu-attach) / (wall - attach) is the cost
+ * of tracing alone. bpf-memlock, taken at each attach, is the kernel
+ * memory of rttrace's maps and programs (fdinfo's memlock), which the RSS
+ * does not include. sym-hits and sym-misses are the user symbol cache's
+ * (symbolize.c): a miss asks libdwfl, a hit costs a hash.
+ */
+static struct {
+	double start;	   /* now_s() before main */
+	double attached;   /* now_s() at the first attach; 0: none yet */
+	double cpu_attach; /* user+sys CPU seconds at the first attach */
+	long long memlock; /* bytes, the most seen at an attach */
+} self_stats;
+
+static double self_stats_cpu(const struct rusage *ru)
+{
+	return ru->ru_utime.tv_sec + ru->ru_utime.tv_usec / 1e6 +
+	       ru->ru_stime.tv_sec + ru->ru_stime.tv_usec / 1e6;
+}
+
+__attribute__((constructor)) static void self_stats_init(void)
+{
+	self_stats.start = now_s();
+}
+
+/* self_stats_memlock sums the memlock: lines of rttrace's BPF fds. */
+static long long self_stats_memlock(void)
+{
+	DIR *dir = opendir("/proc/self/fdinfo");
+	struct dirent *de;
+	long long sum = 0, v;
+	char path[288], line[128];
+	FILE *f;
+
+	while (dir && (de = readdir(dir))) {
+		snprintf(path, sizeof(path), "/proc/self/fdinfo/%s",
+			 de->d_name);
+		if (de->d_name[0] == '.' || !(f = fopen(path, "r")))
+			continue;
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "memlock: %lld", &v) == 1)
+				sum += v;
+		fclose(f);
+	}
+	if (dir)
+		closedir(dir);
+	return sum;
+}
+
+static void self_stats_attached(void)
+{
+	long long m = self_stats_memlock();
+	struct rusage ru;
+
+	if (!self_stats.attached) {
+		self_stats.attached = now_s();
+		getrusage(RUSAGE_SELF, &ru);
+		self_stats.cpu_attach = self_stats_cpu(&ru);
+	}
+	if (m > self_stats.memlock)
+		self_stats.memlock = m;
+}
+
+static void self_stats_print(void)
+{
+	struct usyms_cache_stats sc;
+	struct rusage ru;
+	char attach[32] = "-";
+
+	getrusage(RUSAGE_SELF, &ru);
+	usyms_cache_stats(&sc);
+	if (self_stats.attached)
+		snprintf(attach, sizeof(attach), "%.1f",
+			 (self_stats.attached - self_stats.start) * 1e3);
+	fprintf(stderr,
+		"rttrace: self: max-rss=%ld KiB cpu-user=%.3f s "
+		"cpu-sys=%.3f s wall=%.3f s attach=%s ms cpu-attach=%.3f s "
+		"bpf-memlock=%lld KiB sym-hits=%llu sym-misses=%llu\n",
+		ru.ru_maxrss, ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6,
+		ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6,
+		now_s() - self_stats.start, attach, self_stats.cpu_attach,
+		self_stats.memlock / 1024, (unsigned long long)sc.hits,
+		(unsigned long long)sc.misses);
+}
+
 error_t rt_parse_global(int key, struct argp_state *state)
 {
+	static bool self_stats_on;
+
 	switch (key) {
+	case OPT_SELF_STATS:
+		if (!self_stats_on)
+			atexit(self_stats_print);
+		self_stats_on = true;
+		break;
 	case 'v':
 		rttrace_env.verbose = true;
 		break;
@@ -132,6 +239,14 @@ error_t tracer_parse_opt(int key, char *arg, struct argp_state *state,
 		o->serve = arg;
 		break;
 	}
+	case OPT_SAMPLE:
+		if (!sample_parse(arg, &o->sample, &o->sample_period))
+			argp_error(state,
+				   "invalid --sample: %s (write auto, off, or "
+				   "a period N from 1 to %u: 1 in N events "
+				   "fires)",
+				   arg, SAMPLE_MAX_PERIOD);
+		break;
 	case OPT_INTERVAL:
 		if (!parse_duration(arg, &o->interval_s))
 			argp_error(state,
@@ -145,9 +260,111 @@ error_t tracer_parse_opt(int key, char *arg, struct argp_state *state,
 	return 0;
 }
 
+/* The probes whose every event a concern needs; mirrors the probes each
+ * attaches (kernel.c's kernel_probes, timeline.c's tl_probes, block.c). */
+static const int kernel_pins[] = {
+    RT_PROBE_ID_newproc,
+    RT_PROBE_ID_gostart,
+    RT_PROBE_ID_goend,
+    RT_PROBE_ID_gopark,
+    RT_PROBE_ID_goready,
+    RT_PROBE_ID_gosched,
+    RT_PROBE_ID_gopreempt,
+    RT_PROBE_ID_lockosthread,
+    RT_PROBE_ID_entersyscall,
+    RT_PROBE_ID_exitsyscall,
+    -1,
+};
+static const int timeline_pins[] = {
+    RT_PROBE_ID_newproc,      RT_PROBE_ID_gostart,
+    RT_PROBE_ID_goend,	      RT_PROBE_ID_gopark,
+    RT_PROBE_ID_goready,      RT_PROBE_ID_gosched,
+    RT_PROBE_ID_gopreempt,    RT_PROBE_ID_lockosthread,
+    RT_PROBE_ID_entersyscall, RT_PROBE_ID_exitsyscall,
+    RT_PROBE_ID_heap_grow,    RT_PROBE_ID_addtimer,
+    RT_PROBE_ID_deltimer,     RT_PROBE_ID_modtimer,
+    RT_PROBE_ID_runtimer,     -1,
+};
+static const int block_pins[] = {
+    RT_PROBE_ID_goend,
+    RT_PROBE_ID_gopark,
+    RT_PROBE_ID_goready,
+    -1,
+};
+
+static void pin(bool pinned[RT_PROBE_NUM], const int *ids)
+{
+	for (; *ids >= 0; ids++)
+		pinned[*ids] = true;
+}
+
+void tracer_pinned(const struct tracer_opts *o, bool pinned[RT_PROBE_NUM])
+{
+	memset(pinned, 0, RT_PROBE_NUM * sizeof(pinned[0]));
+	if (o->kernel || o->offcpu)
+		pin(pinned, kernel_pins);
+	if (o->timeline || o->goroutines)
+		pin(pinned, timeline_pins);
+	if (o->blocking)
+		pin(pinned, block_pins);
+}
+
+bool tracer_sample_env(const struct tracer_opts *o, char *buf, size_t len)
+{
+	static const char var[] = "RT_PROBE_SAMPLE=";
+	bool pinned[RT_PROBE_NUM];
+	uint32_t p[RT_PROBE_NUM];
+
+	if (o->sample != SAMPLE_FIXED) {
+		/* auto writes the periods itself, off wants none */
+		if (!getenv("RT_PROBE_SAMPLE"))
+			return false;
+		snprintf(buf, len, "%s", var);
+		return true;
+	}
+	tracer_pinned(o, pinned);
+	sample_fixed_periods(o->sample_period, pinned, p);
+	if (len <= sizeof(var))
+		return false;
+	memcpy(buf, var, sizeof(var));
+	return sample_env(p, buf + sizeof(var) - 1, len - (sizeof(var) - 1));
+}
+
+/*
+ * tracer_read_counts is auto's reading (sample_read_fn): the per-probe
+ * totals of every loaded concern, as report_read merges them, without
+ * the histograms.
+ */
+static int tracer_read_counts(void *ctx, uint64_t counts[RT_PROBE_NUM])
+{
+	struct tracer *tr = ctx;
+	int err = 0;
+
+	memset(counts, 0, RT_PROBE_NUM * sizeof(counts[0]));
+	if (tr->sched.skel)
+		err = sched_read_counts(&tr->sched, counts);
+	if (!err && tr->mem.skel)
+		err = mem_read_counts(&tr->mem, counts + MEM_PROBE_FIRST);
+	if (!err && tr->chan.skel)
+		err = chan_read_counts(&tr->chan, counts + CHAN_PROBE_FIRST);
+	if (!err && tr->defers.skel)
+		err =
+		    defer_read_counts(&tr->defers, counts + DEFER_PROBE_FIRST);
+	return err;
+}
+
+int tracer_read(struct tracer *tr, struct report_data *d)
+{
+	int err = report_read(&tr->sched, &tr->mem, &tr->chan, &tr->defers, d);
+
+	sample_snapshot(&tr->sample, &d->sample);
+	return err;
+}
+
 int tracer_start(struct tracer *tr, pid_t pid, const char *path,
 		 const struct usdt_probes *probes, const struct tracer_opts *o)
 {
+	bool pinned[RT_PROBE_NUM];
 	struct sched_opts sopts = {
 	    .tgid = pid,
 	    .nsec = o->nsec,
@@ -157,7 +374,6 @@ int tracer_start(struct tracer *tr, pid_t pid, const char *path,
 	struct chan_opts copts = {
 	    .tgid = pid,
 	    .nsec = o->nsec,
-	    .max_goroutines = o->max_goroutines,
 	};
 	struct defer_opts dopts = {.tgid = pid};
 	int err;
@@ -166,6 +382,11 @@ int tracer_start(struct tracer *tr, pid_t pid, const char *path,
 		rt_errorf("--pprof writes the CPU samples: drop --no-profile");
 		return -EINVAL;
 	}
+	/* before any probe is attached: an attach's first firings must not
+	 * report what happened before it */
+	tracer_pinned(o, pinned);
+	sample_prepare(&tr->sample, pid, path, tr->from_exec, o->sample,
+		       o->sample_period, pinned);
 	err = sched_load(&tr->sched, &sopts);
 	if (!err)
 		err = sched_attach(&tr->sched, pid, path, probes);
@@ -230,6 +451,11 @@ int tracer_start(struct tracer *tr, pid_t pid, const char *path,
 	if (!err && o->serve)
 		err =
 		    serve_start(&tr->serve, o->serve, tr, pid, probes, o->nsec);
+	/* every probe attached: auto may start sampling the hot ones */
+	if (!err)
+		sample_start(&tr->sample, tracer_read_counts, tr);
+	if (!err)
+		self_stats_attached(); /* --self-stats */
 	return err;
 }
 
@@ -296,6 +522,8 @@ int tracer_report(struct tracer *tr, const struct sched_target *t,
 	bool profiled = false;
 	int err, tl_err;
 
+	/* the report names the periods the run ended with */
+	sample_stop(&tr->sample);
 	if (tr->prof.skel) {
 		err = profile_collect(&tr->prof, &prof);
 		if (err)
@@ -312,12 +540,11 @@ int tracer_report(struct tracer *tr, const struct sched_target *t,
 		err = -ENOMEM;
 		goto out;
 	}
-	err = report_read(&tr->sched, &tr->mem, &tr->chan, &tr->defers, d);
+	err = tracer_read(tr, d);
 	if (err)
 		goto out;
 
-	for (unsigned int i = 0; i < SCHED_WAIT_HISTS; i++)
-		parks[i] = d->sched.park[i].count;
+	report_park_counts(d, parks);
 	in.parks = parks;
 	in.gosched = d->sched.counts[RT_PROBE_ID_gosched];
 	in.stw = d->has_mem ? d->mem.stw : NULL;
@@ -365,7 +592,8 @@ void tracer_stop(struct tracer *tr)
 	 */
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
-	/* first: its thread reads the maps destroyed below */
+	/* first: their threads read the maps destroyed below */
+	sample_end(&tr->sample);
 	serve_stop(tr->serve);
 	tr->serve = NULL;
 	timeline_destroy(&tr->timeline);

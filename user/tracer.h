@@ -17,6 +17,7 @@
 #include "kernel_user.h"
 #include "mem_user.h"
 #include "profile_user.h"
+#include "sample.h"
 #include "sched_user.h"
 #include "timeline_user.h"
 #include "usdt_check.h"
@@ -40,7 +41,15 @@ enum {
 	OPT_RINGBUF_SIZE, /* timeline.c */
 	OPT_GOROUTINES,	  /* timeline.c */
 	OPT_KERNEL,	  /* kernel.c */
+	OPT_SAMPLE,	  /* sample.c */
 };
+
+/*
+ * --self-stats (hidden, any command): at exit, one line on stderr of
+ * rttrace's own cost, for scripts/bench-trace.sh (docs/performance.md);
+ * self_stats_* in tracer.c. Its key sits apart from the enum above.
+ */
+enum { OPT_SELF_STATS = 0x1ff };
 
 /*
  * RT_GLOBAL_OPTIONS are the argp options every command line level takes
@@ -53,7 +62,9 @@ enum {
 /* clang-format off */
 #define RT_GLOBAL_OPTIONS						\
 	{"verbose", 'v', NULL, 0, "libbpf debug output and rttrace's notes", 0}, \
-	{NULL, 'h', NULL, OPTION_HIDDEN, "Show the full help", 0}
+	{NULL, 'h', NULL, OPTION_HIDDEN, "Show the full help", 0},	\
+	{"self-stats", OPT_SELF_STATS, NULL, OPTION_HIDDEN,		\
+	 "At exit, rttrace's own RSS, CPU, wall and attach time", 0}
 #define RT_REPORT_OPTIONS						\
 	{"json", 'j', NULL, 0, "Print the report as JSON", 0},		\
 	{"nsec", OPT_NSEC, NULL, 0, "Histograms in nanoseconds (default usecs)", 0}, \
@@ -98,7 +109,13 @@ enum {
 	 "Distinct sampled stacks kept (default 16384)", 0},		\
 	{"serve", OPT_SERVE, "ADDR", 0,					\
 	 "Serve Prometheus/OpenMetrics /metrics on ADDR while tracing: "	\
-	 "127.0.0.1:9464, [::1]:9464, :9464 (default port 9464)", 0}
+	 "127.0.0.1:9464, [::1]:9464, :9464 (default port 9464)", 0},	\
+	{"sample", OPT_SAMPLE, "N|auto|off", 0,				\
+	 "How often librt fires a probe while traced: auto (default) "	\
+	 "samples the probes above a rate so that all fire about 20000 " \
+	 "times a second, N fires each 1 in N events, off every event. " \
+	 "Each firing carries the events it stands for: per-probe "	\
+	 "totals stay exact, histograms become samples", 0}
 /* clang-format on */
 
 /* The report's options (RT_REPORT_OPTIONS). */
@@ -120,7 +137,9 @@ struct tracer_opts {
 	const char *folded;	     /* --folded FILE; NULL: none */
 	bool blocking;		     /* --blocking: load block.bpf.c */
 	bool offcpu;		     /* --offcpu: the kernel's off-CPU stacks */
-	const char *serve; /* --serve ADDR; NULL: no endpoint (serve.h) */
+	const char *serve;	 /* --serve ADDR; NULL: no endpoint (serve.h) */
+	enum sample_mode sample; /* --sample; 0: auto */
+	uint32_t sample_period;	 /* --sample N's N */
 };
 
 /* --live's period when --interval is not given */
@@ -137,6 +156,8 @@ struct tracer {
 	struct timeline_session timeline; /* --timeline, --goroutines */
 	struct block_session block;	  /* --blocking's profile */
 	struct serve *serve;		  /* --serve's endpoint, or NULL */
+	struct sample_session sample;	  /* --sample's periods (sample.h) */
+	bool from_exec; /* trace_program started the process held at exec */
 };
 
 /*
@@ -160,6 +181,27 @@ error_t tracer_parse_opt(int key, char *arg, struct argp_state *state,
  */
 int tracer_start(struct tracer *tr, pid_t pid, const char *path,
 		 const struct usdt_probes *probes, const struct tracer_opts *o);
+
+/*
+ * tracer_pinned sets pinned[id] for the probes whose every event a
+ * concern o loads needs: --kernel's and --offcpu's, --timeline's and
+ * --goroutines', --blocking's. librt fires those on every hit.
+ */
+void tracer_pinned(const struct tracer_opts *o, bool pinned[RT_PROBE_NUM]);
+
+/*
+ * tracer_sample_env writes into buf the "RT_PROBE_SAMPLE=…" a program
+ * started for tracing with o gets, so --sample N holds from its first
+ * instruction; or "RT_PROBE_SAMPLE=" to clear one inherited from
+ * rttrace's environment; false when the program needs none.
+ */
+bool tracer_sample_env(const struct tracer_opts *o, char *buf, size_t len);
+
+/*
+ * tracer_read reads every loaded concern (report_read) and the sampling
+ * state into d. Returns 0 or -errno after printing why.
+ */
+int tracer_read(struct tracer *tr, struct report_data *d);
 
 /*
  * tracer_report prints the report on the target t, and after it the

@@ -24,6 +24,8 @@
  *	-benchtime D      1s, 500ms, 2s, or Nx for exactly N iterations
  *	                  (environment RT_BENCHTIME when the flag is absent)
  *	-count N          run each benchmark N times (default 1)
+ *	-list REGEX       print the names ("BenchmarkX", as go test's -list
+ *	                  matches and prints them) that match, run nothing
  *
  * Everything is static inline: the Makefile builds every C file in
  * workloads/ as its own program, so code the benchmark programs share lives
@@ -314,7 +316,8 @@ static inline bool bench_parse_duration(const char *s, struct bench_opts *o)
 static inline void bench_usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s [-bench REGEX] [-benchtime 1s|Nx] [-count N]\n"
+		"usage: %s [-bench REGEX] [-benchtime 1s|Nx] [-count N] "
+		"[-list REGEX]\n"
 		"  environment: RT_BENCHTIME (default -benchtime), "
 		"RT_MAXPROCS (GOMAXPROCS where a benchmark does not set it)\n",
 		prog);
@@ -388,6 +391,29 @@ static inline void bench_cpu_model(char *buf, size_t len)
 }
 
 /*
+ * bench_list prints the full name of every benchmark that matches the
+ * regex pattern, as go test -list does. Returns the exit status.
+ */
+static inline int bench_list(const char *pattern, const struct bench *bms,
+			     size_t nbms)
+{
+	regex_t re;
+	if (regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB) != 0) {
+		fprintf(stderr, "invalid -list regex %s\n", pattern);
+		return 2;
+	}
+	for (size_t i = 0; i < nbms; i++) {
+		char full[256];
+		snprintf(full, sizeof(full), "Benchmark%s", bms[i].name);
+		if (regexec(&re, full, 0, NULL, 0) == 0) {
+			printf("%s\n", full);
+		}
+	}
+	regfree(&re);
+	return 0;
+}
+
+/*
  * bench_main parses the flags, then runs every matching benchmark opts.count
  * times, each run in its own child process. Returns the exit status.
  */
@@ -396,6 +422,7 @@ static inline int bench_main(int argc, char **argv, const struct bench *bms,
 {
 	struct bench_opts o = {.benchtime_ns = 1000000000LL, .count = 1};
 	o.pattern = ".";
+	const char *list = NULL;
 	const char *env = getenv("RT_BENCHTIME");
 	if (env != NULL && *env != '\0' && !bench_parse_duration(env, &o)) {
 		fprintf(stderr, "invalid RT_BENCHTIME %s\n", env);
@@ -410,6 +437,8 @@ static inline int bench_main(int argc, char **argv, const struct bench *bms,
 			}
 		} else if (bench_flag(argc, argv, &i, "bench", &v)) {
 			o.pattern = v;
+		} else if (bench_flag(argc, argv, &i, "list", &v)) {
+			list = v;
 		} else if (bench_flag(argc, argv, &i, "count", &v)) {
 			o.count = atoi(v);
 			if (o.count < 1) {
@@ -420,6 +449,9 @@ static inline int bench_main(int argc, char **argv, const struct bench *bms,
 			bench_usage(argv[0]);
 			return 2;
 		}
+	}
+	if (list != NULL) {
+		return bench_list(list, bms, nbms);
 	}
 	regex_t re;
 	if (regcomp(&re, o.pattern, REG_EXTENDED | REG_NOSUB) != 0) {

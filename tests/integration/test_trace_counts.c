@@ -9,9 +9,19 @@
  * Also checks how rttrace fails on a missing program and on a program
  * without librt probes.
  *
+ * Sampled mode (--sample N and auto, the default): librt fires a hot probe
+ * once per about N events and passes how many events the firing stands
+ * for, and reports what no firing did at exit (rt:probe_flush), so the
+ * totals must still equal librt's, while the histograms of a hot probe
+ * hold fewer samples than it had events: parkready's gopark (a million
+ * parks) and ex11 before's mallocgc (boxing on every call).
+ *
  * Not linked with librt. Run from the repository root; the build directory
  * is $RTTRACE_BUILD (default "build"). Exits 77 (skipped) when not root.
  */
+#include <limits.h>
+#include <signal.h>
+
 #include "rtt_cmd.h"
 
 #define TIMEOUT 600 /* 1,000,000 parks under uprobes on a small VM */
@@ -225,6 +235,290 @@ START_TEST(
 }
 END_TEST
 
+/* ---- sampled mode ---------------------------------------------------------
+ */
+
+/*
+ * trace_sampled runs `rttrace trace --json --sample MODE -- PROG ARGS…`
+ * (PROG relative to the build directory) with RT_STATS=1, checks it
+ * exited 0 and that every probe's BPF total equals librt's own.
+ */
+static struct run trace_sampled(const char *mode, const char *prog_rel,
+				char *const args[], long long bpf[RT_PROBE_NUM])
+{
+	char *rttrace = build_path("rttrace"), *prog = build_path(prog_rel);
+	char *argv[16] = {rttrace,	"trace", "--json", "--sample",
+			  (char *)mode, "--",	 prog};
+	long long own[RT_PROBE_NUM];
+	int n = 7;
+	struct run r;
+
+	for (; args && *args && n < 15; args++)
+		argv[n++] = *args;
+	argv[n] = NULL;
+	require_file(rttrace);
+	require_file(prog);
+	r = run_cmd(argv, true);
+	check_exited_ok(&r);
+	rt_stats_counts(r.err, own);
+	json_probe_counts(r.out, bpf);
+	check_counts_equal(&r, bpf, own);
+	free(rttrace);
+	free(prog);
+	return r;
+}
+
+/* sampling_of returns the report's "sampling" object and its end. */
+static const char *sampling_of(const struct run *r, const char **send)
+{
+	const char *start, *end, *smp;
+
+	start = json_report(r->out, &end);
+	smp = json_object_at(start, end, "sampling", send);
+	ck_assert_msg(smp != NULL, "no \"sampling\" in the report:\n%s", start);
+	return smp;
+}
+
+/* probe_max_period reads "sampling": {"by_probe": {NAME: {"max_period"}}}. */
+static long long probe_max_period(const struct run *r, enum rt_probe_id id)
+{
+	const char *send, *pend, *oend;
+	const char *smp = sampling_of(r, &send);
+	const char *probes = json_member_object(smp, send, "by_probe", &pend);
+	const char *o;
+
+	ck_assert_ptr_nonnull(probes);
+	o = json_member_object(probes, pend, probe_names[id], &oend);
+	ck_assert_msg(o != NULL, "no sampling entry for %s", probe_names[id]);
+	return json_member_uint(o, oend, "max_period");
+}
+
+/* park_samples sums the park-duration histograms' counts. */
+static long long park_samples(const struct run *r)
+{
+	const char *start, *end, *park, *pend;
+	long long sum = 0;
+
+	start = json_report(r->out, &end);
+	park = json_object_at(start, end, "park_duration", &pend);
+	ck_assert_ptr_nonnull(park);
+	for (const char *p = park; (p = strstr(p, "\"count\"")) && p < pend;
+	     p++)
+		sum += json_uint_at(p, pend, "count");
+	return sum;
+}
+
+/* alloc_samples is the allocation-size histogram's count and the
+ * allocations counted: memory.allocs.size.count and .objects. */
+static void alloc_samples(const struct run *r, long long *samples,
+			  long long *objects)
+{
+	const char *start, *end, *mem, *mend, *allocs, *aend, *size, *send;
+
+	start = json_report(r->out, &end);
+	mem = json_member_object(start, end, "memory", &mend);
+	ck_assert_ptr_nonnull(mem);
+	allocs = json_member_object(mem, mend, "allocs", &aend);
+	ck_assert_ptr_nonnull(allocs);
+	size = json_member_object(allocs, aend, "size", &send);
+	ck_assert_ptr_nonnull(size);
+	*samples = json_member_uint(size, send, "count");
+	*objects = json_member_uint(allocs, aend, "objects");
+}
+
+static char *parkready_args[] = {"10000", "1000000", NULL};
+static char *ex11_args[] = {"ex11", "before", "-benchtime", "300ms", NULL};
+
+START_TEST(test_sample_64_keeps_totals_exact_and_samples_parks)
+{
+	long long bpf[RT_PROBE_NUM], samples;
+	struct run r =
+	    trace_sampled("64", "tests/progs/parkready", parkready_args, bpf);
+
+	ck_assert_int_eq(probe_max_period(&r, RT_PROBE_ID_gopark), 64);
+	ck_assert_int_eq(probe_max_period(&r, RT_PROBE_ID_gc_start), 1);
+	ck_assert_msg(bpf[RT_PROBE_ID_gopark] >= 1000000, "gopark counted %lld",
+		      bpf[RT_PROBE_ID_gopark]);
+	/* about one park in 64 timed, and some */
+	samples = park_samples(&r);
+	ck_assert_msg(samples > 0 && samples < bpf[RT_PROBE_ID_gopark] / 16,
+		      "%lld park samples for %lld parks at 1 in 64", samples,
+		      bpf[RT_PROBE_ID_gopark]);
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(test_sample_auto_keeps_totals_exact_and_samples_parks)
+{
+	long long bpf[RT_PROBE_NUM], samples;
+	struct run r =
+	    trace_sampled("auto", "tests/progs/parkready", parkready_args, bpf);
+
+	ck_assert_msg(probe_max_period(&r, RT_PROBE_ID_gopark) > 1,
+		      "auto never sampled a million parks:\n%s", r.out);
+	samples = park_samples(&r);
+	ck_assert_msg(samples > 0 && samples < bpf[RT_PROBE_ID_gopark] / 2,
+		      "%lld park samples for %lld parks", samples,
+		      bpf[RT_PROBE_ID_gopark]);
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(test_sample_64_on_ex11_samples_mallocgc_and_keeps_totals)
+{
+	long long bpf[RT_PROBE_NUM], samples, objects;
+	struct run r = trace_sampled("64", "rtwork", ex11_args, bpf);
+
+	alloc_samples(&r, &samples, &objects);
+	ck_assert_int_eq(objects, bpf[RT_PROBE_ID_mallocgc]);
+	ck_assert_msg(bpf[RT_PROBE_ID_convT] > 100000, "convT counted %lld",
+		      bpf[RT_PROBE_ID_convT]);
+	ck_assert_msg(samples > 0 && samples < objects / 16,
+		      "%lld allocation samples for %lld allocations at 1 in "
+		      "64",
+		      samples, objects);
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(test_sample_auto_on_ex11_samples_its_hot_probes)
+{
+	long long bpf[RT_PROBE_NUM], samples, objects;
+	struct run r = trace_sampled("auto", "rtwork", ex11_args, bpf);
+
+	ck_assert_msg(probe_max_period(&r, RT_PROBE_ID_mallocgc) > 1 &&
+			  probe_max_period(&r, RT_PROBE_ID_convT) > 1,
+		      "auto left mallocgc or convT at full:\n%s", r.out);
+	alloc_samples(&r, &samples, &objects);
+	ck_assert_msg(samples > 0 && samples < objects / 2,
+		      "%lld allocation samples for %lld allocations", samples,
+		      objects);
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(test_sample_off_records_every_event_in_the_histograms)
+{
+	long long bpf[RT_PROBE_NUM], samples, objects;
+	char *args[] = {"ex11", "before", "-benchtime", "2000x", NULL};
+	struct run r = trace_sampled("off", "rtwork", args, bpf);
+
+	alloc_samples(&r, &samples, &objects);
+	ck_assert_int_eq(samples, objects);
+	ck_assert_int_eq(probe_max_period(&r, RT_PROBE_ID_mallocgc), 1);
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(test_text_report_says_what_is_sampled)
+{
+	char *rttrace = build_path("rttrace"), *rtwork = build_path("rtwork");
+	char *argv[] = {rttrace, "trace",  "--sample",	 "64",	  "--", rtwork,
+			"ex11",	 "before", "-benchtime", "300ms", NULL};
+	struct run r;
+
+	require_file(rttrace);
+	require_file(rtwork);
+	r = run_cmd(argv, false);
+	check_exited_ok(&r);
+	ck_assert_msg(strstr(r.out, "\nsampling: 1 in 64 — ") != NULL,
+		      "no sampling line:\n%s", r.out);
+	ck_assert_msg(strstr(r.out, "mallocgc 1 in 64") != NULL,
+		      "mallocgc not named sampled:\n%s", r.out);
+	ck_assert_msg(strstr(r.out, "per-probe totals exact") != NULL,
+		      "no word on the totals:\n%s", r.out);
+	ck_assert_msg(strstr(r.out, " sampled (mallocgc 1 in 64):") != NULL,
+		      "the allocation histogram is not marked sampled:\n%s",
+		      r.out);
+	run_free(&r);
+	free(rttrace);
+	free(rtwork);
+}
+END_TEST
+
+/*
+ * test_attach_with_sample_64_says_totals_may_miss_events: `rttrace attach
+ * --sample 64` on a running ex11 writes the periods into it and reports
+ * them, and says that the totals of a process it detached from while it
+ * ran may lack each thread's events since its last firing.
+ */
+START_TEST(test_attach_with_sample_64_says_totals_may_miss_events)
+{
+	char *rttrace = build_path("rttrace"), *rtwork = build_path("rtwork");
+	char want[PATH_MAX], got[PATH_MAX], link[64], pid_s[16];
+	char *argv[] = {rttrace,  "attach",   "-p", pid_s,	    "-d", "1",
+			"--json", "--sample", "64", "--no-profile", NULL};
+	const char *smp, *send;
+	long long bpf[RT_PROBE_NUM];
+	struct run r;
+	pid_t pid;
+	int status;
+
+	require_file(rttrace);
+	require_file(rtwork);
+	fflush(NULL);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int fd = open("/dev/null", O_WRONLY);
+
+		dup2(fd, 1);
+		dup2(fd, 2);
+		unsetenv("RT_STATS");
+		execl(rtwork, rtwork, "ex11", "before", "-benchtime", "20s",
+		      (char *)NULL);
+		_exit(125);
+	}
+	/* attach once it runs rtwork, not this test's fork of itself */
+	ck_assert_ptr_nonnull(realpath(rtwork, want));
+	snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
+	for (int i = 0; i < 1000; i++) {
+		ssize_t n = readlink(link, got, sizeof(got) - 1);
+
+		got[n > 0 ? n : 0] = 0;
+		if (!strcmp(got, want))
+			break;
+		usleep(10000);
+	}
+	usleep(300000);
+	snprintf(pid_s, sizeof(pid_s), "%d", (int)pid);
+	r = run_cmd(argv, false);
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	check_exited_ok(&r);
+	json_probe_counts(r.out, bpf);
+	ck_assert_msg(bpf[RT_PROBE_ID_mallocgc] > 0, "no mallocgc:\n%s", r.out);
+	ck_assert_int_eq(probe_max_period(&r, RT_PROBE_ID_mallocgc), 64);
+	smp = sampling_of(&r, &send);
+	ck_assert_msg(
+	    memmem(smp, (size_t)(send - smp), "\"totals_exact\": false", 21) ||
+		memmem(smp, (size_t)(send - smp), "\"totals_exact\":false", 20),
+	    "a detach while it ran called the totals exact:\n%.*s",
+	    (int)(send - smp), smp);
+	run_free(&r);
+	free(rttrace);
+	free(rtwork);
+}
+END_TEST
+
+START_TEST(test_bad_sample_argument_is_a_usage_error)
+{
+	char *rttrace = build_path("rttrace");
+	char *argv[] = {rttrace, "trace",     "--sample", "0",
+			"--",	 "/bin/true", NULL};
+	struct run r;
+
+	require_file(rttrace);
+	r = run_cmd(argv, false);
+	ck_assert_msg(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 2,
+		      "status 0x%x, want 2\nstderr:\n%s", r.status, r.err);
+	ck_assert_msg(strstr(r.err, "invalid --sample: 0") != NULL, "%s",
+		      r.err);
+	run_free(&r);
+	free(rttrace);
+}
+END_TEST
+
 static Suite *trace_counts_suite(void)
 {
 	Suite *s = suite_create("trace_counts");
@@ -236,9 +530,25 @@ static Suite *trace_counts_suite(void)
 	tcase_add_test(tc, test_text_report_counts_equal_librts_own_counts);
 	suite_add_tcase(s, tc);
 
+	tc = tcase_create("sampled");
+	tcase_set_timeout(tc, TIMEOUT);
+	tcase_add_test(tc, test_sample_64_keeps_totals_exact_and_samples_parks);
+	tcase_add_test(tc,
+		       test_sample_auto_keeps_totals_exact_and_samples_parks);
+	tcase_add_test(
+	    tc, test_sample_64_on_ex11_samples_mallocgc_and_keeps_totals);
+	tcase_add_test(tc, test_sample_auto_on_ex11_samples_its_hot_probes);
+	tcase_add_test(tc,
+		       test_sample_off_records_every_event_in_the_histograms);
+	tcase_add_test(tc, test_text_report_says_what_is_sampled);
+	tcase_add_test(tc,
+		       test_attach_with_sample_64_says_totals_may_miss_events);
+	suite_add_tcase(s, tc);
+
 	tc = tcase_create("failures");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_trace_exits_with_the_programs_status);
+	tcase_add_test(tc, test_bad_sample_argument_is_a_usage_error);
 	tcase_add_test(
 	    tc, test_trace_of_a_missing_program_fails_with_one_clear_line);
 	tcase_add_test(

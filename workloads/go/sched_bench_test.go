@@ -9,6 +9,10 @@
 //	                  trip, GOMAXPROCS 1 or 2   RT_MAXPROCS=1 or 2
 //	Gosched           runtime.Gosched           rt_gosched
 //	MutexUncontended  sync.Mutex Lock+Unlock    rt_mutex_lock+unlock
+//	NumGoroutineFew   runtime.NumGoroutine      rt_num_goroutine, likewise
+//	NumGoroutine1000  the same with 1,000       the same with 1,000 parked
+//	                  goroutines parked in a    rt_go goroutines
+//	                  channel receive
 //
 // An unbuffered channel send to a parked receiver is a direct hand-off plus
 // goready; with no receiver the sender gopark()s ("chan send"), on both
@@ -75,3 +79,40 @@ func BenchmarkMutexUncontended(b *testing.B) {
 		mu.Unlock()
 	}
 }
+
+var numGoroutineSink int
+
+// numGoroutine: one runtime.NumGoroutine per op while parked goroutines
+// wait in a channel receive. NumGoroutine is gcount, O(GOMAXPROCS): the
+// count of live goroutines should not change its cost.
+func numGoroutine(b *testing.B, parked int) {
+	stop := make(chan struct{})
+	var started, done sync.WaitGroup
+	started.Add(parked)
+	done.Add(parked)
+	for i := 0; i < parked; i++ {
+		go func() {
+			started.Done()
+			<-stop
+			done.Done()
+		}()
+	}
+	started.Wait()
+	if n := runtime.NumGoroutine(); n < parked+1 {
+		b.Fatalf("NumGoroutine: %d < %d", n, parked+1)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		numGoroutineSink = runtime.NumGoroutine()
+	}
+	b.StopTimer()
+	close(stop)
+	done.Wait()
+}
+
+// BenchmarkNumGoroutineFew: NumGoroutine with only the benchmark's (and
+// the testing package's) goroutines alive.
+func BenchmarkNumGoroutineFew(b *testing.B) { numGoroutine(b, 0) }
+
+// BenchmarkNumGoroutine1000: the same with 1,000 more goroutines parked.
+func BenchmarkNumGoroutine1000(b *testing.B) { numGoroutine(b, 1000) }
