@@ -46,8 +46,8 @@ RT_STATS_PROG(newproc, stats, __u64 goid, __u64 creator_goid, __u64 entry_pc,
 	pc_add(&st->counts[SCHED_PROBE_NEWPROC], n, excl);
 }
 
-RT_STATS_PROG(gostart, stats, __u64 goid, __u64 p, __u64 tid,
-	      __u64 runnable_ns, __u64 n)
+RT_STATS_PROG(gostart, stats, __u64 goid, __u64 p, __u64 tid, __u64 runnable_ns,
+	      __u64 n)
 {
 	pc_add(&st->counts[SCHED_PROBE_GOSTART], n, excl);
 	/* 0: not timed — made runnable by gosched or preemption, or

@@ -40,8 +40,8 @@
 
 /* counts the site in this M, keeping the M and the new count for
  * RT_PROBE_TAKE in the site's block (probes.h, RT_PROBE_SITE) */
-#define RT_PROBE_HIT(id)                                     \
-	struct m *const rt_pm_ = getm();                     \
+#define RT_PROBE_HIT(id)                                        \
+	struct m *const rt_pm_ = getm();                        \
 	const uint64_t rt_pc_ = rt_pm_->probe_counts[(id)] + 1; \
 	__atomic_store_n(&rt_pm_->probe_counts[(id)], rt_pc_, __ATOMIC_RELAXED)
 /* librt's sampling decisions (probes.c), asked only at active sites */

@@ -115,16 +115,21 @@ awk -v target=0.01 '
 			r = p[n] / np[n]
 			rmin = lo[n, "probes"] / lo[n, "noprobes"]
 			s = med[n] > 0 ? (hi[n, "all"] - lo[n, "all"]) / med[n] : 0
-			flag = (r > 1 + target || r < 1 - target) ? " *" : ""
+			# * beyond 1 % and beyond the noise; ~ beyond 1 % but
+			# within the noise: this machine cannot tell
+			off = r > 1 + target || r < 1 - target
+			flag = !off ? "" : ((r - 1 > s || 1 - r > s) ? " *" : " ~")
 			printf "%-34s %12.1f %12.1f %9.3f %9.3f %6.0f%%%s\n", n,
 				p[n], np[n], r, rmin, 100 * s, flag
 			rows++; lsum += log(r)
-			if (!flag) within++
+			if (!off) within++
+			else if (flag == " ~") noisy++
 			if (r > max) { max = r; maxn = n }
 		}
 		if (rows)
-			printf "\n%d of %d within 1 %% (* outside); geomean %.3f," \
-				" max %.3f (%s)\n", within, rows,
+			printf "\n%d of %d within 1 %%, %d more within their noise" \
+				" (~), %d beyond it (*); geomean %.3f, max %.3f (%s)\n",
+				within, rows, noisy, rows - within - noisy,
 				exp(lsum / rows), max, maxn
 	}' "$tmp/range" "$tmp/both.med" "$tmp/noprobes.med" "$tmp/probes.med"
 cat <<'NOTES'

@@ -138,19 +138,22 @@ awk -v target=1.10 '
 		for (i = 1; i <= k; i++) {
 			n = order[i]
 			rf = ratio(f, n); rs = ratio(s, n)
-			flag = rs > target ? " *" : "  "
+			# * over the target beyond the noise, ~ within it
+			nz = u[n] > 0 ? (hi[n] - lo[n]) / u[n] : 0
+			flag = rs <= target ? "  " : (rs - 1 > nz ? " *" : " ~")
 			d = differ[n, "full"] + differ[n, "sampled"]
 			if (d) ndiffer++
 			printf "%-34s %11.1f %11s %11s %8s %8s%s %5.0f%% %s\n", n,
 				u[n], cell((n in f) ? f[n] : -1, "%.1f"),
 				cell((n in s) ? s[n] : -1, "%.1f"),
 				cell(rf, "%.2f"), cell(rs, "%.2f"), flag,
-				(u[n] > 0 ? 100 * (hi[n] - lo[n]) / u[n] : 0),
+				100 * nz,
 				d ? sprintf("%d runs differ", d) : "exact"
 			if (rf > 0) { nf++; lf += log(rf) }
 			if (rs > 0) {
 				ns++; ls += log(rs)
 				if (rs <= target) ok++
+				else if (flag == " ~") noisy++
 				if (rs > maxs) { maxs = rs; maxn = n }
 			}
 			if (rf > maxf) { maxf = rf; maxfn = n }
@@ -160,8 +163,9 @@ awk -v target=1.10 '
 				exp(lf / nf), maxf, maxfn
 		if (ns)
 			printf "sampled: geomean %.2f, max %.2f (%s); %d of %d" \
-				" within %.2f (* over)\n", exp(ls / ns), maxs, maxn,
-				ok, ns, target
+				" within %.2f, %d more within their noise (~), %d" \
+				" over beyond it (*)\n", exp(ls / ns), maxs, maxn,
+				ok, ns, target, noisy, ns - ok - noisy
 		printf "totals:  %s\n", ndiffer ? ndiffer " rows where a traced" \
 			" run'"'"'s per-probe counts differ from librt'"'"'s" : \
 			"every traced run'"'"'s per-probe counts equal librt'"'"'s"

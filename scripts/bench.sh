@@ -105,8 +105,12 @@ one_run() {
 : >"$tmp/librt.txt"
 : >"$tmp/go.txt"
 for ((round = 1; round <= count; round++)); do
-	echo "== round $round of $count: librt ($out/bench_*), then Go" \
-		"($($gobin version 2>/dev/null | cut -d' ' -f3), workloads/go)"
+	if ((have_go)); then
+		echo "== round $round of $count: librt ($out/bench_*), then" \
+			"Go ($($gobin version | cut -d' ' -f3), workloads/go)"
+	else
+		echo "== round $round of $count: librt ($out/bench_*)"
+	fi
 	for e in "${names[@]}"; do
 		prog=${e%% *} name=${e#* }
 		if [[ $prog != - ]]; then

@@ -14,10 +14,12 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -118,13 +120,25 @@ static pid_t spawn_paused(const char *exe, uint64_t *bias)
 {
 	struct timespec ms = {0, 1000000};
 	uint64_t lo, hi;
-	pid_t pid = fork();
+	int fds[2], err = 0;
+	pid_t pid;
 
+	ck_assert_int_eq(pipe2(fds, O_CLOEXEC), 0);
+	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
+		/* a failed assertion leaves no process behind */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		execl(exe, exe, "--pause", (char *)NULL);
+		err = errno;
+		if (write(fds[1], &err, sizeof(err)) < 0)
+			_exit(126);
 		_exit(127);
 	}
+	/* end of file: the exec closed the pipe, the fork's maps are gone */
+	close(fds[1]);
+	ck_assert_int_eq(read(fds[0], &err, sizeof(err)), 0);
+	close(fds[0]);
 	for (int i = 0; i < 5000; i++) {
 		if (exe_range(pid, exe, bias, &lo, &hi))
 			return pid;
@@ -446,6 +460,44 @@ START_TEST(test_binary_without_build_id_is_symbolized_and_cached_apart)
 }
 END_TEST
 
+START_TEST(test_file_replaced_at_its_path_is_not_cached_under_its_key)
+{
+	struct usyms *self = usyms_new(getpid()), *us;
+	struct usyms_cache_stats a, b, c;
+	uint64_t bias, child_bias, lo, hi;
+	char exe[PATH_MAX];
+	char *copy = copy_exe(false), *other = copy_exe(true);
+	pid_t pid;
+
+	ck_assert_ptr_nonnull(self);
+	self_exe(exe, sizeof(exe));
+	ck_assert(exe_range(getpid(), exe, &bias, &lo, &hi));
+	usyms_cache_limit(0); /* empty: targets[1] is not cached */
+	lookup_fn(self, targets[0].pc);
+	pid = spawn_paused(copy, &child_bias);
+	us = usyms_new(pid);
+	ck_assert_ptr_nonnull(us);
+	/* a hit keys the child's file by its build ID, before... */
+	lookup_fn(us, targets[0].pc + child_bias - bias);
+	/* ...it is rebuilt: the path now names a file of another key */
+	ck_assert_int_eq(rename(other, copy), 0);
+	a = stats();
+	lookup_fn(us, targets[1].pc + child_bias - bias);
+	b = stats();
+	lookup_fn(us, targets[1].pc + child_bias - bias);
+	c = stats();
+	ck_assert_uint_eq(b.misses - a.misses, 1);
+	ck_assert_uint_eq(b.entries, a.entries);
+	ck_assert_uint_eq(c.misses - b.misses, 1);
+	reap(pid);
+	unlink(copy);
+	free(copy);
+	free(other);
+	usyms_free(us);
+	usyms_free(self);
+}
+END_TEST
+
 START_TEST(test_eviction_keeps_the_cache_bounded)
 {
 	struct usyms *us;
@@ -481,6 +533,61 @@ START_TEST(test_eviction_keeps_the_cache_bounded)
 }
 END_TEST
 
+struct walker {
+	uint64_t lo, hi;
+	int bad; /* targets misnamed */
+};
+
+/* walk symbolizes the text range and the targets with a usyms its own. */
+static void *walk(void *arg)
+{
+	struct walker *w = arg;
+	struct usyms *us = usyms_new(getpid());
+	struct sym_frame sf[FRAMES];
+
+	if (!us) {
+		w->bad = -1;
+		return NULL;
+	}
+	for (int round = 0; round < 2; round++) {
+		for (uint64_t pc = w->lo; pc < w->hi; pc += 61)
+			usyms_lookup(us, pc, false, sf, FRAMES);
+		for (size_t i = 0; i < NTARGETS; i++) {
+			int n =
+			    usyms_lookup(us, targets[i].pc, true, sf, FRAMES);
+
+			if (n < 1 || !sf[n - 1].name ||
+			    strcmp(sf[n - 1].name, targets[i].name))
+				w->bad++;
+		}
+	}
+	usyms_free(us);
+	return NULL;
+}
+
+START_TEST(test_usyms_in_threads_share_the_cache)
+{
+	struct walker w[4];
+	pthread_t th[4];
+	char exe[PATH_MAX];
+	uint64_t bias, lo, hi;
+
+	self_exe(exe, sizeof(exe));
+	ck_assert(exe_range(getpid(), exe, &bias, &lo, &hi));
+	/* small: the threads evict one another's entries too */
+	usyms_cache_limit(256);
+	for (int i = 0; i < 4; i++) {
+		w[i] = (struct walker){lo, hi, 0};
+		ck_assert_int_eq(pthread_create(&th[i], NULL, walk, &w[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		ck_assert_int_eq(w[i].bad, 0);
+	}
+	usyms_cache_limit(0);
+}
+END_TEST
+
 static Suite *symbolize_suite(void)
 {
 	Suite *s = suite_create("symbolize");
@@ -500,7 +607,10 @@ static Suite *symbolize_suite(void)
 	    tc, test_module_key_without_build_id_is_path_inode_size_mtime);
 	tcase_add_test(
 	    tc, test_binary_without_build_id_is_symbolized_and_cached_apart);
+	tcase_add_test(
+	    tc, test_file_replaced_at_its_path_is_not_cached_under_its_key);
 	tcase_add_test(tc, test_eviction_keeps_the_cache_bounded);
+	tcase_add_test(tc, test_usyms_in_threads_share_the_cache);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -287,45 +287,54 @@ static void detach_all(struct detach_work *w)
 		pthread_join(th[i], NULL);
 }
 
-void probe_detach(struct probe_link **links)
+void probe_detach_sets(struct probe_link **const *sets, int nsets)
 {
 	struct detach_work w = {0};
 	size_t nlinks = 0, nsites = 0;
 	double t0 = now_ms();
-	int fds[RT_PROBE_NUM];
 
-	for (int id = 0; id < RT_PROBE_NUM; id++)
-		if (links[id]) {
-			nlinks++;
-			nsites += links[id]->n;
-		}
+	for (int s = 0; s < nsets; s++)
+		for (int id = 0; sets[s] && id < RT_PROBE_NUM; id++)
+			if (sets[s][id]) {
+				nlinks++;
+				nsites += sets[s][id]->n;
+			}
 	if (!nlinks)
 		return;
-	w.fds = fds;
+	w.fds = calloc(nlinks, sizeof(*w.fds));
 	w.sites = nsites ? calloc(nsites, sizeof(*w.sites)) : NULL;
-	for (int id = 0; id < RT_PROBE_NUM; id++) {
-		struct probe_link *l = links[id];
+	for (int s = 0; s < nsets; s++) {
+		for (int id = 0; sets[s] && id < RT_PROBE_NUM; id++) {
+			struct probe_link *l = sets[s][id];
 
-		if (!l)
-			continue;
-		links[id] = NULL;
-		if (nsites && !w.sites) {
-			probe_link_destroy(l); /* no memory: one at a time */
-			continue;
+			if (!l)
+				continue;
+			sets[s][id] = NULL;
+			if (!w.fds || (nsites && !w.sites)) {
+				probe_link_destroy(
+				    l); /* no memory: one by one */
+				continue;
+			}
+			if (l->fd >= 0)
+				w.fds[w.nfds++] = l->fd;
+			if (l->n)
+				memcpy(w.sites + w.nsites, l->site,
+				       l->n * sizeof(*w.sites));
+			w.nsites += l->n;
+			free(l);
 		}
-		if (l->fd >= 0)
-			w.fds[w.nfds++] = l->fd;
-		if (l->n)
-			memcpy(w.sites + w.nsites, l->site,
-			       l->n * sizeof(*w.sites));
-		w.nsites += l->n;
-		free(l);
 	}
 	detach_all(&w);
+	free(w.fds);
 	free(w.sites);
 	rt_notef("detached %zu probes (%zu uprobe_multi links, %zu per-site "
 		 "uprobes) in %.1f ms",
 		 nlinks, w.nfds, w.nsites, now_ms() - t0);
+}
+
+void probe_detach(struct probe_link **links)
+{
+	probe_detach_sets(&links, 1);
 }
 
 int probe_ncpus(void)

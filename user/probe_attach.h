@@ -61,6 +61,12 @@ void probe_link_destroy(struct probe_link *l);
 
 /* probe_detach destroys links[0 .. RT_PROBE_NUM) and clears them. */
 void probe_detach(struct probe_link **links);
+/*
+ * probe_detach_sets is probe_detach on nsets link arrays at once (NULL
+ * entries skipped): every close shares the kernel's grace periods, so
+ * detaching all of a session's concerns costs about what one does.
+ */
+void probe_detach_sets(struct probe_link **const *sets, int nsets);
 
 /*
  * The steps each concern (sched.c, mem.c, chan.c) takes around its own

@@ -98,8 +98,7 @@ int sched_read(struct sched_session *s, struct sched_result *out)
 	return 0;
 }
 
-int sched_read_counts(struct sched_session *s,
-		      uint64_t counts[SCHED_PROBE_NUM])
+int sched_read_counts(struct sched_session *s, uint64_t counts[SCHED_PROBE_NUM])
 {
 	struct sched_stats *st =
 	    map_lookup_percpu(s->skel->maps.stats, 0, s->ncpus);

@@ -25,7 +25,9 @@
  *      names each by its ELF build ID (NT_GNU_BUILD_ID) or, lacking one,
  *      by path, device, inode, size and mtime (usyms_module_key). A key is
  *      read from the file once; a stat of the path finds it again. Files
- *      with one key share one module id.
+ *      with one key share one module id. libdwfl opens the file by path
+ *      later: its answers are cached only when what it opened has the
+ *      key's build ID (a file rebuilt at that path meanwhile is another).
  *   2. Entries. (module id, address - the module's load bias) maps to the
  *      frames libdwfl gave and to usyms_ret_at_sp's answer. The table is
  *      4-way set associative with a fixed number of entries: a full set
@@ -579,10 +581,10 @@ static struct symmod *mod_find(const char *path, const struct stat *st)
 }
 
 /* module_id gives the file at path its module id: the one of any file
- * with its key, or a new one; MOD_NONE when it cannot be keyed. A file
- * is read once, outside the lock (hits wait on it), then found again by
- * its stat. */
-static uint32_t module_id(const char *path)
+ * with its key, or a new one, and *keyp the key; MOD_NONE when it cannot
+ * be keyed. A file is read once, outside the lock (hits wait on it), then
+ * found again by its stat. */
+static uint32_t module_id(const char *path, const char **keyp)
 {
 	struct symmod *m, *n;
 	struct stat st;
@@ -594,8 +596,10 @@ static uint32_t module_id(const char *path)
 	pthread_mutex_lock(&sc.lock);
 	m = mod_find(path, &st);
 	pthread_mutex_unlock(&sc.lock);
-	if (m)
+	if (m) {
+		*keyp = m->key;
 		return m->id;
+	}
 	key = module_key(path, &st);
 	n = calloc(1, sizeof(*n));
 	if (n)
@@ -611,6 +615,7 @@ static uint32_t module_id(const char *path)
 	m = mod_find(path, &st); /* another thread's, meanwhile */
 	if (m) {
 		id = m->id;
+		*keyp = m->key;
 		free(n->path);
 		free(n);
 		free(key);
@@ -628,6 +633,7 @@ static uint32_t module_id(const char *path)
 		n->key = key;
 		n->id = id;
 		sc.mods = n;
+		*keyp = key;
 		sc.mod_bytes += sizeof(*n) + strlen(n->path) + strlen(key) + 2;
 	}
 	pthread_mutex_unlock(&sc.lock);
@@ -642,8 +648,12 @@ struct umod {
 	uint64_t lo, hi;  /* first mapping's start, last one's end */
 	uint64_t bias;	  /* lo - first mapping's offset: addr - bias keys */
 	const char *path; /* interned */
+	const char *key;  /* its symmod's */
 	uint32_t id;	  /* symmod id; 0 until asked for */
+	uint8_t agree;	  /* AGREE_*: the Dwfl opened the file keyed */
 };
+
+enum { AGREE_UNKNOWN, AGREE_YES, AGREE_NO };
 
 struct usyms {
 	pid_t pid;
@@ -866,7 +876,8 @@ static struct umod *umod_find(struct usyms *us, uint64_t addr)
 	if (!lo || addr >= us->mods[lo - 1].hi)
 		return NULL;
 	if (!us->mods[lo - 1].id)
-		us->mods[lo - 1].id = module_id(us->mods[lo - 1].path);
+		us->mods[lo - 1].id =
+		    module_id(us->mods[lo - 1].path, &us->mods[lo - 1].key);
 	return &us->mods[lo - 1];
 }
 
@@ -876,9 +887,44 @@ static struct umod *umod_find(struct usyms *us, uint64_t addr)
 /* What libdwfl says of one address. */
 struct symres {
 	int n;
-	bool in_module;
+	Dwfl_Module *mod; /* holding the address; NULL when none does */
 	struct symframe f[SYM_MAX_INLINE + 1];
 };
+
+/*
+ * dwfl_agrees says whether the ELF file libdwfl opened for m, by path, is
+ * the one m was keyed by: one rebuilt at that path since (while tracing)
+ * is another, whose answers must not be cached under m's key.
+ */
+static bool dwfl_agrees(struct umod *m, Dwfl_Module *mod)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *bits;
+	const char *want;
+	GElf_Addr vaddr;
+	Dwarf_Addr bias;
+	int n;
+
+	if (m->agree != AGREE_UNKNOWN)
+		return m->agree == AGREE_YES;
+	want = strncmp(m->key, "build-id:", 9) ? NULL : m->key + 9;
+	n = dwfl_module_getelf(mod, &bias)
+		? dwfl_module_build_id(mod, &bits, &vaddr)
+		: -1;
+	m->agree = AGREE_YES;
+	if (n <= 0 || !want) {
+		if ((n > 0) != (want != NULL))
+			m->agree = AGREE_NO;
+		return m->agree == AGREE_YES;
+	}
+	if (strlen(want) != 2 * (size_t)n)
+		m->agree = AGREE_NO;
+	for (int i = 0; i < n && m->agree == AGREE_YES; i++)
+		if (want[2 * i] != hex[bits[i] >> 4] ||
+		    want[2 * i + 1] != hex[bits[i] & 15])
+			m->agree = AGREE_NO;
+	return m->agree == AGREE_YES;
+}
 
 /* absfile interns file made absolute with cu's DW_AT_comp_dir: the line
  * table names files relative to the compilation directory. */
@@ -968,7 +1014,7 @@ static bool resolve(struct usyms *us, uint64_t addr, struct symres *r)
 	mod = dwfl_addrmodule(d, addr);
 	if (!mod)
 		return true;
-	r->in_module = true;
+	r->mod = mod;
 	r->f[0].name = intern(
 	    dwfl_module_addrinfo(mod, addr, &off, &sym, NULL, NULL, NULL));
 	line = dwfl_module_getsrc(mod, addr);
@@ -981,20 +1027,16 @@ static bool resolve(struct usyms *us, uint64_t addr, struct symres *r)
 	return true;
 }
 
-/* ret_at_sp is usyms_ret_at_sp's answer from libdwfl. */
-static bool ret_at_sp(Dwfl *d, uint64_t pc)
+/* ret_at_sp is usyms_ret_at_sp's answer from libdwfl, for pc in mod. */
+static bool ret_at_sp(Dwfl_Module *mod, uint64_t pc)
 {
 	Dwarf_CFI *cfi;
 	Dwarf_Frame *frame = NULL;
 	Dwarf_Op *ops;
-	Dwfl_Module *mod;
 	Dwarf_Addr bias;
 	size_t nops;
 	bool at_sp = false;
 
-	mod = dwfl_addrmodule(d, pc);
-	if (!mod)
-		return false;
 	cfi = dwfl_module_eh_cfi(mod, &bias);
 	if (!cfi)
 		cfi = dwfl_module_dwarf_cfi(mod, &bias);
@@ -1065,30 +1107,31 @@ int usyms_lookup(struct usyms *us, uint64_t pc, bool exact,
 		}
 		pthread_mutex_unlock(&sc.lock);
 	}
-	ok = resolve(us, addr, &r);
+	/* without a Dwfl, or from another file, the answer is not the
+	 * keyed file's: others may do better */
+	ok = resolve(us, addr, &r) && m->id != MOD_NONE &&
+	     (!r.mod || dwfl_agrees(m, r.mod));
 	pthread_mutex_lock(&sc.lock);
 	sc.misses++;
-	/* without a Dwfl the answer is this process's failure, not the
-	 * file's: others may do better */
-	if (ok && m->id != MOD_NONE && (e = slot_get(m->id, addr - m->bias)) &&
-	    !e->n) {
+	if (ok && (e = slot_get(m->id, addr - m->bias)) && !e->n) {
 		e->f = malloc(r.n * sizeof(*e->f));
 		if (e->f) {
 			memcpy(e->f, r.f, r.n * sizeof(*e->f));
 			e->n = r.n;
-			e->in_module = r.in_module;
+			e->in_module = r.mod != NULL;
 			sc.frame_bytes += r.n * sizeof(*e->f);
 		}
 	}
 	pthread_mutex_unlock(&sc.lock);
-	return copy_out(r.f, r.n, r.in_module ? m->path : NULL, out, max);
+	return copy_out(r.f, r.n, r.mod ? m->path : NULL, out, max);
 }
 
 bool usyms_ret_at_sp(struct usyms *us, uint64_t pc)
 {
+	Dwfl_Module *mod = NULL;
 	struct symslot *e;
 	struct umod *m;
-	bool at_sp;
+	bool at_sp, ok;
 	Dwfl *d;
 
 	usyms_build(us);
@@ -1107,10 +1150,13 @@ bool usyms_ret_at_sp(struct usyms *us, uint64_t pc)
 		pthread_mutex_unlock(&sc.lock);
 	}
 	d = usyms_dwfl(us);
-	at_sp = d && ret_at_sp(d, pc);
+	if (d)
+		mod = dwfl_addrmodule(d, pc);
+	at_sp = mod && ret_at_sp(mod, pc);
+	ok = d && m->id != MOD_NONE && (!mod || dwfl_agrees(m, mod));
 	pthread_mutex_lock(&sc.lock);
 	sc.misses++;
-	if (d && m->id != MOD_NONE && (e = slot_get(m->id, pc - m->bias)))
+	if (ok && (e = slot_get(m->id, pc - m->bias)))
 		e->ret = at_sp ? RET_YES : RET_NO;
 	pthread_mutex_unlock(&sc.lock);
 	return at_sp;

@@ -27,6 +27,7 @@
 #include "flamegraph.h"
 #include "map_helpers.h"
 #include "pprof.h"
+#include "probe_attach.h"
 #include "rttrace.h"
 #include "sched.skel.h"
 #include "serve.h"
@@ -596,6 +597,20 @@ void tracer_stop(struct tracer *tr)
 	sample_end(&tr->sample);
 	serve_stop(tr->serve);
 	tr->serve = NULL;
+	{
+		/* every concern's probes in one go (probe_detach_sets) */
+		struct probe_link **const sets[] = {
+		    tr->timeline.skel ? tr->timeline.links : NULL,
+		    tr->kernel.skel ? tr->kernel.links : NULL,
+		    tr->block.skel ? tr->block.links : NULL,
+		    tr->defers.skel ? tr->defers.links : NULL,
+		    tr->chan.skel ? tr->chan.links : NULL,
+		    tr->mem.skel ? tr->mem.links : NULL,
+		    tr->sched.skel ? tr->sched.links : NULL,
+		};
+
+		probe_detach_sets(sets, sizeof(sets) / sizeof(sets[0]));
+	}
 	timeline_destroy(&tr->timeline);
 	profile_stop(&tr->prof);
 	kernel_destroy(&tr->kernel);
