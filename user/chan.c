@@ -10,6 +10,7 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -165,16 +166,9 @@ int chan_read(struct chan_session *s, struct chan_result *out)
 
 int chan_read_counts(struct chan_session *s, uint64_t counts[CHAN_PROBE_NUM])
 {
-	struct chan_stats *st =
-	    map_lookup_percpu(s->skel->maps.stats, 0, s->ncpus);
-
-	if (!st)
-		return -errno;
-	memset(counts, 0, CHAN_PROBE_NUM * sizeof(counts[0]));
-	for (int cpu = 0; cpu < s->ncpus; cpu++)
-		u64_add(counts, st[cpu].counts, CHAN_PROBE_NUM);
-	free(st);
-	return 0;
+	return map_sum_stats_counts(s->skel->maps.stats, s->ncpus,
+				    offsetof(struct chan_stats, counts), counts,
+				    CHAN_PROBE_NUM);
 }
 
 void chan_merge_counts(const struct chan_result *r,

@@ -18,6 +18,7 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,16 +108,9 @@ int defer_read(struct defer_session *s, struct defer_result *out)
 
 int defer_read_counts(struct defer_session *s, uint64_t counts[DEFER_PROBE_NUM])
 {
-	struct defer_stats *st =
-	    map_lookup_percpu(s->skel->maps.stats, 0, s->ncpus);
-
-	if (!st)
-		return -errno;
-	memset(counts, 0, DEFER_PROBE_NUM * sizeof(counts[0]));
-	for (int cpu = 0; cpu < s->ncpus; cpu++)
-		u64_add(counts, st[cpu].counts, DEFER_PROBE_NUM);
-	free(st);
-	return 0;
+	return map_sum_stats_counts(s->skel->maps.stats, s->ncpus,
+				    offsetof(struct defer_stats, counts),
+				    counts, DEFER_PROBE_NUM);
 }
 
 void defer_merge_counts(const struct defer_result *r,

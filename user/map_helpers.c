@@ -52,6 +52,21 @@ void *map_lookup_percpu(struct bpf_map *map, uint32_t key, int ncpus)
 	return vals;
 }
 
+int map_sum_stats_counts(struct bpf_map *map, int ncpus, size_t counts_off,
+			 uint64_t *out, int n)
+{
+	size_t vsz = (bpf_map__value_size(map) + 7) & ~(size_t)7;
+	char *st = map_lookup_percpu(map, 0, ncpus);
+
+	if (!st)
+		return -errno;
+	memset(out, 0, n * sizeof(*out));
+	for (int cpu = 0; cpu < ncpus; cpu++)
+		u64_add(out, (const __u64 *)(st + cpu * vsz + counts_off), n);
+	free(st);
+	return 0;
+}
+
 void u64_add(uint64_t *dst, const __u64 *src, int n)
 {
 	for (int i = 0; i < n; i++)

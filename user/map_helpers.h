@@ -29,6 +29,14 @@ int map_sum_u64(struct bpf_map *map, int ncpus, uint64_t *out, int n,
  */
 void *map_lookup_percpu(struct bpf_map *map, uint32_t key, int ncpus);
 
+/*
+ * map_sum_stats_counts sums, over the CPUs, the n counters at byte offset
+ * counts_off of a concern's one per-CPU stats struct into out: its
+ * per-probe totals, without the rest. 0 or -errno.
+ */
+int map_sum_stats_counts(struct bpf_map *map, int ncpus, size_t counts_off,
+			 uint64_t *out, int n);
+
 /* u64_add adds the n counters at src into dst: one CPU's into the sum. */
 void u64_add(uint64_t *dst, const __u64 *src, int n);
 

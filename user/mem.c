@@ -9,6 +9,7 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -124,16 +125,9 @@ int mem_read(struct mem_session *s, struct mem_result *out)
 
 int mem_read_counts(struct mem_session *s, uint64_t counts[MEM_PROBE_NUM])
 {
-	struct mem_stats *st =
-	    map_lookup_percpu(s->skel->maps.stats, 0, s->ncpus);
-
-	if (!st)
-		return -errno;
-	memset(counts, 0, MEM_PROBE_NUM * sizeof(counts[0]));
-	for (int cpu = 0; cpu < s->ncpus; cpu++)
-		u64_add(counts, st[cpu].counts, MEM_PROBE_NUM);
-	free(st);
-	return 0;
+	return map_sum_stats_counts(s->skel->maps.stats, s->ncpus,
+				    offsetof(struct mem_stats, counts), counts,
+				    MEM_PROBE_NUM);
 }
 
 void mem_merge_counts(const struct mem_result *r, uint64_t counts[RT_PROBE_NUM])

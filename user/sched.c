@@ -10,6 +10,7 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -100,16 +101,9 @@ int sched_read(struct sched_session *s, struct sched_result *out)
 
 int sched_read_counts(struct sched_session *s, uint64_t counts[SCHED_PROBE_NUM])
 {
-	struct sched_stats *st =
-	    map_lookup_percpu(s->skel->maps.stats, 0, s->ncpus);
-
-	if (!st)
-		return -errno;
-	memset(counts, 0, SCHED_PROBE_NUM * sizeof(counts[0]));
-	for (int cpu = 0; cpu < s->ncpus; cpu++)
-		u64_add(counts, st[cpu].counts, SCHED_PROBE_NUM);
-	free(st);
-	return 0;
+	return map_sum_stats_counts(s->skel->maps.stats, s->ncpus,
+				    offsetof(struct sched_stats, counts),
+				    counts, SCHED_PROBE_NUM);
 }
 
 void sched_destroy(struct sched_session *s)
