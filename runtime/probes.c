@@ -62,19 +62,19 @@ static void probe_sync_epoch(struct m *mp, unsigned int id)
 		return;
 	mp->probe_epoch = e;
 	for (int i = 0; i < RT_PROBE_NUM; i++) {
-		mp->probe_reported[i] = mp->probe_counts[i];
-		mp->probe_next[i] = 0;
+		mp->probe[i].reported = mp->probe[i].count;
+		mp->probe[i].next = 0;
 	}
-	mp->probe_reported[id]--;
+	mp->probe[id].reported--;
 }
 
 /* probe_report returns the events of probe id on mp since its last
  * firing, this one included, and starts the next count. */
 static uint64_t probe_report(struct m *mp, unsigned int id)
 {
-	uint64_t c = mp->probe_counts[id], n = c - mp->probe_reported[id];
+	uint64_t c = mp->probe[id].count, n = c - mp->probe[id].reported;
 
-	mp->probe_reported[id] = c;
+	mp->probe[id].reported = c;
 	return n;
 }
 
@@ -96,13 +96,13 @@ uint64_t rt_probe_take(unsigned int id)
 
 	probe_sync_epoch(mp, id);
 	if (period > 1) {
-		uint64_t c = mp->probe_counts[id];
+		uint64_t c = mp->probe[id].count;
 
-		if (c < mp->probe_next[id])
+		if (c < mp->probe[id].next)
 			return 0;
-		mp->probe_next[id] = c + 1 + fastrand() % (2 * period - 1);
+		mp->probe[id].next = c + 1 + fastrand() % (2 * period - 1);
 	} else {
-		mp->probe_next[id] = 0; /* every hit comes here */
+		mp->probe[id].next = 0; /* every hit comes here */
 	}
 	return probe_report(mp, id);
 }
@@ -179,7 +179,7 @@ void rt_probe_flush(void)
 			uint64_t v[2];
 
 			if (!*probe_semaphores[id] ||
-			    mp->probe_counts[id] == mp->probe_reported[id])
+			    mp->probe[id].count == mp->probe[id].reported)
 				continue;
 			v[0] = (uint64_t)id;
 			v[1] = probe_report(mp, id);
@@ -243,7 +243,7 @@ static uint64_t probe_sum(int id)
 {
 	uint64_t n = 0;
 	for (struct m *mp = atomic_load(&allm); mp != NULL; mp = mp->alllink)
-		n += __atomic_load_n(&mp->probe_counts[id], __ATOMIC_RELAXED);
+		n += __atomic_load_n(&mp->probe[id].count, __ATOMIC_RELAXED);
 	return n;
 }
 

@@ -40,17 +40,18 @@
 
 /* counts the site in this M, keeping the M and the new count for
  * RT_PROBE_TAKE in the site's block (probes.h, RT_PROBE_SITE) */
-#define RT_PROBE_HIT(id)                                        \
-	struct m *const rt_pm_ = getm();                        \
-	const uint64_t rt_pc_ = rt_pm_->probe_counts[(id)] + 1; \
-	__atomic_store_n(&rt_pm_->probe_counts[(id)], rt_pc_, __ATOMIC_RELAXED)
+#define RT_PROBE_HIT(id)                                       \
+	struct m *const rt_pm_ = getm();                       \
+	const uint64_t rt_pc_ = rt_pm_->probe[(id)].count + 1; \
+	__atomic_store_n(&rt_pm_->probe[(id)].count, rt_pc_, __ATOMIC_RELAXED)
 /* librt's sampling decisions (probes.c), asked only at active sites */
 struct g;
 uint64_t rt_probe_take(unsigned int id);
 uint64_t rt_probe_take_g(unsigned int id, struct g *gp, unsigned int bit,
 			 int mode);
-#define RT_PROBE_TAKE(id)		   rt_probe_take_fast(rt_pm_, rt_pc_, id)
-#define RT_PROBE_TAKE_G(id, gp, bit, mode) rt_probe_take_g(id, gp, bit, mode)
+#define RT_PROBE_TAKE(id) rt_probe_take_fast(rt_pm_, rt_pc_, id)
+#define RT_PROBE_TAKE_G(id, gp, bit, mode) \
+	rt_probe_take_g_fast(rt_pm_, rt_pc_, id, gp, bit, mode)
 #include "probes.h"
 
 /* --- configuration ------------------------------------------------------ */
@@ -184,11 +185,15 @@ struct m {
 	void *g0_stack_lo;	/* g0 stack, for ASan fiber switches */
 	size_t g0_stack_size;	/* */
 	void *asan_fake_stack;	/* ASan bookkeeping for g0 */
-	uint64_t probe_counts[RT_PROBE_NUM]; /* probe sites passed */
-	/* sampling (probes.c): probe_counts when each probe last fired, the
-	 * count at which it fires next, and the sampling epoch they are of */
-	uint64_t probe_reported[RT_PROBE_NUM];
-	uint64_t probe_next[RT_PROBE_NUM];
+	/* per probe: the sites passed, and for sampling (probes.c) the count
+	 * at the last firing and the count at which the next one fires —
+	 * side by side, so an active site's test reads the line its count
+	 * is on */
+	struct {
+		uint64_t count;
+		uint64_t next;
+		uint64_t reported;
+	} probe[RT_PROBE_NUM];
 	uint32_t probe_epoch;
 };
 
@@ -312,17 +317,41 @@ static inline struct m *getm(void)
 
 /*
  * rt_probe_take_fast is RT_PROBE_TAKE: a sampled probe between firings
- * costs two loads and a compare here, inline; only a firing, a period of
- * 1 (probe_next stays 0) or a new epoch calls rt_probe_take.
+ * costs a load and a compare here, inline, on its count's cache line;
+ * only a firing or a period of 1 (next stays 0) calls rt_probe_take.
+ * A new epoch is seen at the next call: a tracer attaching after another
+ * detached may miss up to the old period's gap per probe and thread,
+ * which attach's report already allows for.
  */
 extern volatile uint32_t rt_probe_sample_epoch;
 static inline uint64_t rt_probe_take_fast(struct m *mp, uint64_t count,
 					  unsigned int id)
 {
-	if (__builtin_expect(count < mp->probe_next[id], 1) &&
-	    __builtin_expect(mp->probe_epoch == rt_probe_sample_epoch, 1))
+	if (__builtin_expect(count < mp->probe[id].next, 1))
 		return 0;
 	return rt_probe_take(id);
+}
+
+/*
+ * rt_probe_take_g_fast is RT_PROBE_TAKE_G's inline path: mode is a
+ * constant at every site, so each folds to a few loads. An opener between
+ * firings stays silent when its goroutine carries no mark and no clock;
+ * a follower when its goroutine is unmarked and the probe is sampled.
+ * Anything else is rt_probe_take_g's.
+ */
+extern volatile uint32_t rt_probe_sample_period[];
+static inline uint64_t rt_probe_take_g_fast(struct m *mp, uint64_t count,
+					    unsigned int id, struct g *gp,
+					    unsigned int bit, int mode)
+{
+	if (mode == RT_PROBE_G_OPEN) {
+		if (__builtin_expect(count < mp->probe[id].next, 1) &&
+		    !(gp->probe_marks & bit) && gp->probe_ts == 0)
+			return 0;
+	} else if (!(gp->probe_marks & bit) && rt_probe_sample_period[id] > 1) {
+		return 0;
+	}
+	return rt_probe_take_g(id, gp, bit, mode);
 }
 
 static inline struct g *getg(void)

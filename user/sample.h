@@ -46,7 +46,7 @@ enum sample_mode {
  * must fire on every event (--kernel, --timeline, --blocking) take of the
  * budget: a few hundred samples a second give a log2 histogram's shape.
  */
-#define SAMPLE_BUDGET_PER_S 20000.0
+#define SAMPLE_BUDGET_PER_S 5000.0
 #define SAMPLE_FLOOR_PER_S  200.0
 #define SAMPLE_MAX_PERIOD   (1u << 24)
 /* the auto policy's tick; the first ticks come sooner (sample.c) so a
