@@ -161,6 +161,16 @@ END_TEST
 /* ---- the auto policy ------------------------------------------------------
  */
 
+/* pow2_at_least is the policy's rounding: the least power of two >= x. */
+static uint32_t pow2_at_least(double x)
+{
+	uint32_t p = 1;
+
+	while (p < x)
+		p <<= 1;
+	return p;
+}
+
 START_TEST(test_auto_keeps_full_when_everything_fits_the_budget)
 {
 	double r[RT_PROBE_NUM] = {0};
@@ -168,9 +178,10 @@ START_TEST(test_auto_keeps_full_when_everything_fits_the_budget)
 
 	for (int i = 0; i < RT_PROBE_NUM; i++)
 		cur[i] = 1;
-	r[RT_PROBE_ID_mallocgc] = 5000;
-	r[RT_PROBE_ID_chansend] = 5000;
-	r[RT_PROBE_ID_gopark] = 2000;
+	/* 90 % of the budget in all */
+	r[RT_PROBE_ID_mallocgc] = 0.4 * SAMPLE_BUDGET_PER_S;
+	r[RT_PROBE_ID_chansend] = 0.4 * SAMPLE_BUDGET_PER_S;
+	r[RT_PROBE_ID_gopark] = 0.1 * SAMPLE_BUDGET_PER_S;
 	sample_auto_periods(r, cur, no_pins, p);
 	for (int i = 0; i < RT_PROBE_NUM; i++)
 		ck_assert_msg(p[i] == 1, "%d sampled 1 in %u", i, p[i]);
@@ -186,8 +197,9 @@ START_TEST(test_auto_samples_one_hot_probe_down_to_the_budget)
 		cur[i] = 1;
 	r[RT_PROBE_ID_mallocgc] = 10e6;
 	sample_auto_periods(r, cur, no_pins, p);
-	/* 10M/s into 20k/s: 500, rounded up to a power of two */
-	ck_assert_uint_eq(p[RT_PROBE_ID_mallocgc], 512);
+	/* 10M/s into the budget, rounded up to a power of two */
+	ck_assert_uint_eq(p[RT_PROBE_ID_mallocgc],
+			  pow2_at_least(10e6 / SAMPLE_BUDGET_PER_S));
 	ck_assert(firings(r, p) <= SAMPLE_BUDGET_PER_S);
 }
 END_TEST
@@ -548,11 +560,14 @@ START_TEST(test_tick_writes_the_periods_auto_chooses)
 	s.last_ts = 100.0;
 	fake_mallocgc = 1000000; /* 0.1 s at 10M/s */
 	sample_tick(&s, 100.1);
-	ck_assert_uint_eq(rt_probe_sample_period[RT_PROBE_ID_mallocgc], 512);
+	ck_assert_uint_eq(rt_probe_sample_period[RT_PROBE_ID_mallocgc],
+			  pow2_at_least(10e6 / SAMPLE_BUDGET_PER_S));
 	ck_assert_uint_eq(rt_probe_sample_period[RT_PROBE_ID_convT], 1);
 	sample_snapshot(&s, &st);
-	ck_assert_uint_eq(st.period[RT_PROBE_ID_mallocgc], 512);
-	ck_assert_uint_eq(st.max_period[RT_PROBE_ID_mallocgc], 512);
+	ck_assert_uint_eq(st.period[RT_PROBE_ID_mallocgc],
+			  pow2_at_least(10e6 / SAMPLE_BUDGET_PER_S));
+	ck_assert_uint_eq(st.max_period[RT_PROBE_ID_mallocgc],
+			  pow2_at_least(10e6 / SAMPLE_BUDGET_PER_S));
 	/* quiet again: back to full; the report still knows it sampled */
 	sample_tick(&s, 100.2);
 	ck_assert_uint_eq(rt_probe_sample_period[RT_PROBE_ID_mallocgc], 1);

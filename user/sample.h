@@ -37,14 +37,16 @@ enum sample_mode {
 };
 
 /*
- * The auto policy's defaults. An attached probe hit costs about 200-450 ns
- * on this machine class (issue 8: 195 ns through the 5-byte-nop
- * trampoline, 410 ns through int3) plus the BPF program's own work; at
- * SAMPLE_BUDGET_PER_S firings a second that is 4-10 ms of CPU per second,
- * about 1 % of one CPU, Go's runtime/trace overhead. A sampled probe keeps
- * at least SAMPLE_FLOOR_PER_S firings a second, whatever the probes that
- * must fire on every event (--kernel, --timeline, --blocking) take of the
- * budget: a few hundred samples a second give a log2 histogram's shape.
+ * The auto policy's defaults. A firing costs about 0.35-0.45 µs here on a
+ * quiet machine (the 5-byte-nop trampoline, ~330 ns, plus ~50 ns of BPF
+ * work: make bench's probe table) and over 1 µs on a loaded one; at
+ * SAMPLE_BUDGET_PER_S firings a second that is 2-6 ms of CPU per second,
+ * under 1 % of one CPU, Go's runtime/trace overhead, and still thousands
+ * of histogram samples a second. A sampled probe keeps at least
+ * SAMPLE_FLOOR_PER_S firings a second, whatever the probes that must fire on
+ * every event (--kernel,
+ * --timeline, --blocking) take of the budget: a few hundred samples a
+ * second give a log2 histogram's shape.
  */
 #define SAMPLE_BUDGET_PER_S 5000.0
 #define SAMPLE_FLOOR_PER_S  200.0

@@ -112,7 +112,7 @@ enum { OPT_SELF_STATS = 0x1ff };
 	 "127.0.0.1:9464, [::1]:9464, :9464 (default port 9464)", 0},	\
 	{"sample", OPT_SAMPLE, "N|auto|off", 0,				\
 	 "How often librt fires a probe while traced: auto (default) "	\
-	 "samples the probes above a rate so that all fire about 20000 " \
+	 "samples the probes above a rate so that all fire about 5000 " \
 	 "times a second, N fires each 1 in N events, off every event. " \
 	 "Each firing carries the events it stands for: per-probe "	\
 	 "totals stay exact, histograms become samples", 0}
