@@ -72,3 +72,21 @@ bench_median() {
 		}
 	}'
 }
+
+# bench_need_root_and SCRIPT OUT BINARY...: a tracing section needs root
+# (it says "skipped" and ends the script with 0 without it, so make bench
+# goes on) and the binaries `make all` builds (exit 2 if one is missing).
+bench_need_root_and() {
+	local script=$1 outarg=$2 b
+	shift 2
+	if ((EUID != 0)); then
+		echo "skipped: rttrace needs root (sudo make bench, or sudo $script $outarg)"
+		exit 0
+	fi
+	for b in "$@"; do
+		if [[ ! -x $b ]]; then
+			echo "$script: $b missing: \`make all\` builds it" >&2
+			exit 2
+		fi
+	done
+}

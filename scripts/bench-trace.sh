@@ -33,16 +33,7 @@ rtwork=$out/rtwork
 rttrace=$out/rttrace
 
 bench_header "tracing overhead: untraced vs rttrace trace, full and sampled"
-if ((EUID != 0)); then
-	echo "skipped: rttrace needs root (sudo make bench, or sudo $0 $1)"
-	exit 0
-fi
-for b in "$rtwork" "$rttrace"; do
-	if [[ ! -x $b ]]; then
-		echo "$0: $b missing: \`make all\` builds it" >&2
-		exit 2
-	fi
-done
+bench_need_root_and "$0" "$1" "$rtwork" "$rttrace"
 echo "runs:    -count $count -benchtime $btime, rotating order, one" \
 	"process each (median shown)"
 echo "traced:  $rttrace trace --no-profile --sample off|auto -- $rtwork EX" \

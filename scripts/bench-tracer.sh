@@ -39,16 +39,7 @@ rtwork=$out/rtwork
 rttrace=$out/rttrace
 
 bench_header "the tracer's own cost: memory, attach time, live-mode CPU"
-if ((EUID != 0)); then
-	echo "skipped: rttrace needs root (sudo make bench, or sudo $0 $1)"
-	exit 0
-fi
-for b in "$rtwork" "$rttrace"; do
-	if [[ ! -x $b ]]; then
-		echo "$0: $b missing: \`make all\` builds it" >&2
-		exit 2
-	fi
-done
+bench_need_root_and "$0" "$1" "$rtwork" "$rttrace"
 echo
 
 tmp=$(mktemp -d)
