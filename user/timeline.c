@@ -123,6 +123,7 @@ unsigned int timeline_parse_size(const char *s)
 {
 	unsigned long long v, page = (unsigned long long)getpagesize();
 	unsigned long long p2 = page;
+	unsigned int shift = 0;
 	char *end;
 
 	errno = 0;
@@ -132,20 +133,25 @@ unsigned int timeline_parse_size(const char *s)
 	switch (*end) {
 	case 'k':
 	case 'K':
-		v <<= 10;
+		shift = 10;
 		end++;
 		break;
 	case 'm':
 	case 'M':
-		v <<= 20;
+		shift = 20;
 		end++;
 		break;
 	case 'g':
 	case 'G':
-		v <<= 30;
+		shift = 30;
 		end++;
 		break;
 	}
+	/* checked before the shift, which would wrap: "17179869185G" was
+	 * taken as 1G (found by issue 9's fuzz target, branch issue9-wip) */
+	if (v > (1ull << 31) >> shift)
+		return 0;
+	v <<= shift;
 	if (*end == 'i' || *end == 'B')
 		end += *end == 'i' && end[1] == 'B' ? 2 : 1;
 	if (*end || v == 0 || v > (1ull << 31))

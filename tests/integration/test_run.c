@@ -213,6 +213,24 @@ START_TEST(test_run_with_a_bad_duration_fails_with_usage_status)
 }
 END_TEST
 
+/* a size whose K/M/G shift would wrap (17179869185G = 2^64 + 2^30) is
+ * too big, not 1G */
+START_TEST(test_run_with_a_size_that_would_wrap_fails_with_usage_status)
+{
+	char *rttrace = build_path("rttrace");
+	char *argv[] = {rttrace,	  "run",	  "ex03",
+			"--ringbuf-size", "17179869185G", NULL};
+	struct run r = run_cmd(argv, false);
+
+	check_status(&r, 2);
+	ck_assert_msg(strstr(r.err, "invalid --ringbuf-size: 17179869185G") !=
+			  NULL,
+		      "stderr does not name the bad size: %s", r.err);
+	run_free(&r);
+	free(rttrace);
+}
+END_TEST
+
 START_TEST(test_run_with_a_bad_variant_or_param_fails_with_usage_status)
 {
 	char *rttrace = build_path("rttrace");
@@ -316,6 +334,8 @@ static Suite *run_suite(void)
 		       test_run_with_a_bad_duration_fails_with_usage_status);
 	tcase_add_test(
 	    tc, test_run_with_a_bad_variant_or_param_fails_with_usage_status);
+	tcase_add_test(
+	    tc, test_run_with_a_size_that_would_wrap_fails_with_usage_status);
 	tcase_add_test(tc, test_run_as_an_unprivileged_user_says_to_use_sudo);
 	tcase_add_test(tc, test_list_prints_one_line_per_exercise);
 	suite_add_tcase(s, tc);
