@@ -448,7 +448,13 @@ START_TEST(test_finalizer_does_not_run_while_its_object_is_reachable)
 }
 END_TEST
 
-/* Drop after 5 cycles, then it runs within two. */
+/*
+ * Drop after 5 cycles, then it runs, once. Go promises no cycle count; a
+ * conservative scan (librt's) may still find a stale copy of the address
+ * in a register or dead stack slot for a cycle or two, so allow up to
+ * FIN_DROP_CYCLES — once CI saw it survive two.
+ */
+#define FIN_DROP_CYCLES 10
 static void fin_runs_after_drop_main(void *arg)
 {
 	uintptr_t h;
@@ -459,7 +465,7 @@ static void fin_runs_after_drop_main(void *arg)
 	for (int i = 0; i < 5; i++)
 		fin_cycle(&fin_runs, 1);
 	fin_keep = NULL;
-	while (atomic_load(&fin_runs) == 0 && cycles < 2) {
+	while (atomic_load(&fin_runs) == 0 && cycles < FIN_DROP_CYCLES) {
 		fin_cycle(&fin_runs, 1);
 		cycles++;
 	}
@@ -473,7 +479,7 @@ static void fin_runs_after_drop_main(void *arg)
 		  "the object was overwritten before its finalizer ran");
 }
 
-START_TEST(test_finalizer_runs_within_two_cycles_of_its_object_dropping)
+START_TEST(test_finalizer_runs_once_after_its_object_drops)
 {
 	rtt_run(2, fin_runs_after_drop_main, NULL);
 }
@@ -925,8 +931,7 @@ static Suite *gc_suite(void)
 	tcase_set_timeout(tc, RTT_TIMEOUT);
 	tcase_add_test(
 	    tc, test_finalizer_does_not_run_while_its_object_is_reachable);
-	tcase_add_test(
-	    tc, test_finalizer_runs_within_two_cycles_of_its_object_dropping);
+	tcase_add_test(tc, test_finalizer_runs_once_after_its_object_drops);
 	tcase_add_test(tc, test_finalizer_runs_exactly_once);
 	tcase_add_test(tc, test_set_finalizer_null_disarms);
 	tcase_add_test(tc, test_object_is_freed_after_its_finalizer_has_run);
