@@ -196,24 +196,13 @@ extern void bpf_preempt_enable(void) __ksym __weak;
 					       struct pt_regs *ctx, ##args)
 
 /*
- * RT_PROBE_FLUSH_PROG defines the program for rt:probe_flush(probe, n) of a
- * concern whose per-probe counts map (map, nprobes entries) starts at
- * probe id targ_first_probe: at exit librt reports there the events no
- * sampled firing reported (runtime/probes.h), and they complete the
- * totals. RT_STATS_FLUSH_PROG is the same for an RT_STATS_PROG concern,
- * whose struct has the counts in counts[nprobes].
+ * RT_STATS_FLUSH_PROG defines the program for rt:probe_flush(probe, n) of
+ * an RT_STATS_PROG concern whose struct has its per-probe counts in
+ * counts[nprobes], starting at probe id targ_first_probe: at exit librt
+ * reports there the events no sampled firing reported (runtime/probes.h),
+ * and they complete the totals.
  */
 const volatile __u32 targ_first_probe = 0;
-
-#define RT_PROBE_FLUSH_PROG(map, nprobes)                                   \
-	RT_PROBE_PROG(probe_flush, __u64 probe, __u64 n)                    \
-	{                                                                   \
-		__u64 i = probe - targ_first_probe;                         \
-                                                                            \
-		if (traced() && probe >= targ_first_probe && i < (nprobes)) \
-			add(&map, (__u32)i, n);                             \
-		return 0;                                                   \
-	}
 
 #define RT_STATS_FLUSH_PROG(map, nprobes)                       \
 	RT_STATS_PROG(probe_flush, map, __u64 probe, __u64 n)   \

@@ -46,7 +46,7 @@ int probe_attach(struct bpf_object *obj, struct probe_link **links, int first,
  * probe_attach_counted is probe_attach of [first, last) for a concern that
  * counts its probes, then of its probe_flush program to rt:probe_flush,
  * where librt reports at exit the events its sampled firings left out
- * (bpf/rt.bpf.h's RT_PROBE_FLUSH_PROG; set targ_first_probe to first
+ * (bpf/rt.bpf.h's RT_STATS_FLUSH_PROG; set targ_first_probe to first
  * before load). Returns 0 or -errno after printing why.
  */
 int probe_attach_counted(struct bpf_object *obj, struct probe_link **links,
