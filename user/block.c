@@ -36,6 +36,12 @@ _Static_assert(RT_PROBE_ID_gopark == RT_PROBE_ID_goend + 1 &&
 		   RT_PROBE_ID_goready == RT_PROBE_ID_gopark + 1,
 	       "block.c attaches [goend, goready] as one range");
 
+void block_pin_probes(bool pinned[RT_PROBE_NUM])
+{
+	for (int id = RT_PROBE_ID_goend; id <= RT_PROBE_ID_goready; id++)
+		pinned[id] = true;
+}
+
 bool block_wanted(const struct usdt_probes *probes)
 {
 	return probes->sites[RT_PROBE_ID_gopark] &&

@@ -53,6 +53,9 @@ struct block_session {
 };
 
 /* block_wanted says whether path has the probes the profile needs. */
+/* block_pin_probes marks the probes --blocking attaches: it needs every
+ * event of them, so --sample leaves them at period 1. */
+void block_pin_probes(bool pinned[RT_PROBE_NUM]);
 bool block_wanted(const struct usdt_probes *probes);
 
 /*

@@ -121,6 +121,13 @@ static const enum rt_probe_id kernel_probes[] = {
     RT_PROBE_ID_stw_start,    RT_PROBE_ID_stw_done,
 };
 
+void kernel_pin_probes(bool pinned[RT_PROBE_NUM])
+{
+	for (size_t i = 0; i < sizeof(kernel_probes) / sizeof(kernel_probes[0]);
+	     i++)
+		pinned[kernel_probes[i]] = true;
+}
+
 static void detach_tps(struct kernel_session *k)
 {
 	for (size_t i = 0; i < sizeof(k->tp_links) / sizeof(k->tp_links[0]);

@@ -93,6 +93,9 @@ struct kernel_result {
  * said with -v) and its programs on path's librt probes. Returns 0, or
  * -errno after printing why; kernel_destroy undoes what was done.
  */
+/* kernel_pin_probes marks the probes the kernel concern attaches: it needs
+ * every event of them, so --sample leaves them at period 1. */
+void kernel_pin_probes(bool pinned[RT_PROBE_NUM]);
 int kernel_start(struct kernel_session *k, const struct kernel_opts *o,
 		 const char *path, const struct usdt_probes *probes);
 /* kernel_read reads and symbolizes the maps into out (kernel_result_free

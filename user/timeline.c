@@ -82,6 +82,12 @@ static const int tl_probes[] = {
     RT_PROBE_ID_modtimer,     RT_PROBE_ID_runtimer,
 };
 
+void timeline_pin_probes(bool pinned[RT_PROBE_NUM])
+{
+	for (size_t i = 0; i < sizeof(tl_probes) / sizeof(tl_probes[0]); i++)
+		pinned[tl_probes[i]] = true;
+}
+
 /* Go's stwReason strings, by enum rt_stw_reason. */
 static const char *const stw_reasons[RT_STW_REASON_COUNT] = {
     "unknown",	       "GC mark termination", "GC sweep termination",

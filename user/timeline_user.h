@@ -97,6 +97,9 @@ unsigned int timeline_parse_size(const char *s);
  * path's probes and starts the reader thread. Returns 0 or -errno after
  * printing why; timeline_destroy undoes it.
  */
+/* timeline_pin_probes marks the probes the timeline attaches: it needs
+ * every event of them, so --sample leaves them at period 1. */
+void timeline_pin_probes(bool pinned[RT_PROBE_NUM]);
 int timeline_start(struct timeline_session *s, const char *path,
 		   const struct usdt_probes *probes,
 		   const struct timeline_opts *o);

@@ -261,53 +261,16 @@ error_t tracer_parse_opt(int key, char *arg, struct argp_state *state,
 	return 0;
 }
 
-/* The probes whose every event a concern needs; mirrors the probes each
- * attaches (kernel.c's kernel_probes, timeline.c's tl_probes, block.c). */
-static const int kernel_pins[] = {
-    RT_PROBE_ID_newproc,
-    RT_PROBE_ID_gostart,
-    RT_PROBE_ID_goend,
-    RT_PROBE_ID_gopark,
-    RT_PROBE_ID_goready,
-    RT_PROBE_ID_gosched,
-    RT_PROBE_ID_gopreempt,
-    RT_PROBE_ID_lockosthread,
-    RT_PROBE_ID_entersyscall,
-    RT_PROBE_ID_exitsyscall,
-    -1,
-};
-static const int timeline_pins[] = {
-    RT_PROBE_ID_newproc,      RT_PROBE_ID_gostart,
-    RT_PROBE_ID_goend,	      RT_PROBE_ID_gopark,
-    RT_PROBE_ID_goready,      RT_PROBE_ID_gosched,
-    RT_PROBE_ID_gopreempt,    RT_PROBE_ID_lockosthread,
-    RT_PROBE_ID_entersyscall, RT_PROBE_ID_exitsyscall,
-    RT_PROBE_ID_heap_grow,    RT_PROBE_ID_addtimer,
-    RT_PROBE_ID_deltimer,     RT_PROBE_ID_modtimer,
-    RT_PROBE_ID_runtimer,     -1,
-};
-static const int block_pins[] = {
-    RT_PROBE_ID_goend,
-    RT_PROBE_ID_gopark,
-    RT_PROBE_ID_goready,
-    -1,
-};
-
-static void pin(bool pinned[RT_PROBE_NUM], const int *ids)
-{
-	for (; *ids >= 0; ids++)
-		pinned[*ids] = true;
-}
-
 void tracer_pinned(const struct tracer_opts *o, bool pinned[RT_PROBE_NUM])
 {
 	memset(pinned, 0, RT_PROBE_NUM * sizeof(pinned[0]));
+	/* the concerns that need every event say which probes they attach */
 	if (o->kernel || o->offcpu)
-		pin(pinned, kernel_pins);
+		kernel_pin_probes(pinned);
 	if (o->timeline || o->goroutines)
-		pin(pinned, timeline_pins);
+		timeline_pin_probes(pinned);
 	if (o->blocking)
-		pin(pinned, block_pins);
+		block_pin_probes(pinned);
 }
 
 bool tracer_sample_env(const struct tracer_opts *o, char *buf, size_t len)
