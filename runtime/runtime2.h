@@ -323,6 +323,8 @@ static inline struct m *getm(void)
  * detached may miss up to the old period's gap per probe and thread,
  * which attach's report already allows for.
  */
+/* written by tracers into the running process (probes.h, probes.c) */
+extern volatile uint32_t rt_probe_sample_period[RT_PROBE_NUM];
 extern volatile uint32_t rt_probe_sample_epoch;
 static inline uint64_t rt_probe_take_fast(struct m *mp, uint64_t count,
 					  unsigned int id)
@@ -339,7 +341,6 @@ static inline uint64_t rt_probe_take_fast(struct m *mp, uint64_t count,
  * a follower when its goroutine is unmarked and the probe is sampled.
  * Anything else is rt_probe_take_g's.
  */
-extern volatile uint32_t rt_probe_sample_period[];
 static inline uint64_t rt_probe_take_g_fast(struct m *mp, uint64_t count,
 					    unsigned int id, struct g *gp,
 					    unsigned int bit, int mode)
@@ -404,9 +405,6 @@ _Noreturn void rt_goentry(struct g *gp);
  * in probes.c. */
 void rt_probe_flush(void);
 void rt_probe_sample_setenv(const char *s);
-/* written by tracers into the running process (probes.h) */
-extern volatile uint32_t rt_probe_sample_period[RT_PROBE_NUM];
-extern volatile uint32_t rt_probe_sample_epoch;
 
 /* rt_print_stats prints librt's probe counts (probes.c); RT_STATS=1. */
 #include <stdio.h>
