@@ -408,6 +408,15 @@ void rt_probe_sample_setenv(const char *s);
 extern volatile uint32_t rt_probe_sample_period[RT_PROBE_NUM];
 extern volatile uint32_t rt_probe_sample_epoch;
 
+/*
+ * The environment's parsers, named for their fuzz targets (tests/fuzz/):
+ * parse_maxprocs reads RT_MAXPROCS itself (proc.c); parse_gogc and
+ * parse_memlimit take RT_GOGC's and RT_MEMLIMIT's values (mgcpacer.c).
+ */
+int32_t parse_maxprocs(int32_t dflt);
+int32_t parse_gogc(const char *v);
+uint64_t parse_memlimit(const char *v);
+
 /* rt_print_stats prints librt's probe counts (probes.c); RT_STATS=1. */
 #include <stdio.h>
 void rt_print_stats(FILE *f);
