@@ -13,6 +13,8 @@
 #   make run EX=ex02  build, then `rttrace run ex02`: before and after, traced (as root)
 #   make report     every exercise on one HTML page + its screenshot, build/report.{html,png} (as root)
 #   make vmlinux    regenerate the committed vmlinux.h from this kernel's BTF
+#   make fuzz       each libFuzzer target of tests/fuzz/ for FUZZ_TIME seconds
+#                   (60 each by default; not part of make test)
 #   make format     clang-format every C file in place
 #
 # Quiet by default; V=1 shows the commands. Every artefact lands in build/.
@@ -108,7 +110,7 @@ UT_ABIN  := $(UT_C:tests/%.c=$(OUT)/asan/tests/%)
 # with the user objects they test instead of librt; plain build only.
 UT_USER_C  := $(wildcard tests/test_user_*.c)
 UT_ABIN  := $(filter-out $(UT_USER_C:tests/%.c=$(OUT)/asan/tests/%),$(UT_ABIN))
-UT_USER_OBJ := $(addprefix $(OUT)/user/,signatures.o symbolize.o hist.o json.o waitreason.o flamegraph.o usdt_check.o probe_names.o)
+UT_USER_OBJ := $(addprefix $(OUT)/user/,parse.o signatures.o symbolize.o hist.o json.o waitreason.o flamegraph.o usdt_check.o probe_names.o)
 PROG_C   := $(wildcard tests/progs/*.c)
 PROG_BIN := $(PROG_C:tests/progs/%.c=$(OUT)/tests/progs/%)
 # leafprobe's control: built with the red zone, which a trampoline call
@@ -311,6 +313,66 @@ $(OUT)/tests/integration/%: tests/integration/%.c $(TEST_H) runtime/probes.h | $
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(BASEFLAGS) $(CHECK_CFLAGS) -Itests -Iruntime $< -o $@ $(CHECK_LIBS) -pthread -lm
 
+# ---- fuzz --------------------------------------------------------------------
+# tests/fuzz/fuzz_NAME.c: libFuzzer targets, one per parser of outside
+# input, built by clang with ASan and UBSan (any report is a crash) into
+# $(FUZZ). fuzz_rt_*: librt's environment parsers, linked with a librt
+# built the same way; the others link the user objects they parse with.
+# make fuzz runs each FUZZ_TIME seconds from tests/fuzz/corpus/NAME
+# (scripts/fuzz.sh); FUZZ_TARGETS="size usdt" runs some.
+FUZZ_TIME ?= 60
+FUZZ_CC   ?= clang
+FUZZ      := $(OUT)/fuzz
+# clang's warnings are not gcc's: kept, not fatal
+# (clang keeps a function in .text without gcc's RTOWNFLAGS)
+FUZZFLAGS := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	-Wno-error
+FUZZ_C    := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN  := $(FUZZ_C:tests/fuzz/%.c=$(FUZZ)/%)
+FUZZ_H    := $(wildcard tests/fuzz/*.h)
+FUZZ_USER := parse sample symbolize usdt_check flamegraph json probe_names
+FUZZ_UOBJ := $(FUZZ_USER:%=$(FUZZ)/user/%.o) $(FUZZ)/stubs.o
+FUZZ_ROBJ := $(RT_C:%.c=$(FUZZ)/%.o) $(RT_S:%.S=$(FUZZ)/%.o)
+FUZZ_RT   := $(FUZZ)/librt.a
+
+.PHONY: fuzz fuzz-build
+fuzz: fuzz-build
+	$(Q)scripts/fuzz.sh $(FUZZ) $(FUZZ_TIME) $(FUZZ_TARGETS)
+
+fuzz-build: $(FUZZ_BIN)
+
+$(FUZZ)/runtime/%.o: runtime/%.c $(RT_H) Makefile | $(DEPS_STAMP)
+	$(call msg,CC-FUZZ,$@)
+	$(Q)mkdir -p $(@D) && $(FUZZ_CC) $(RTFLAGS) -DRT_ASAN $(FUZZFLAGS) \
+		-fsanitize=fuzzer-no-link -c $< -o $@ && $(RT_RENAME)
+
+$(FUZZ)/runtime/%.o: runtime/%.S | $(DEPS_STAMP)
+	$(call msg,AS-FUZZ,$@)
+	$(Q)mkdir -p $(@D) && $(FUZZ_CC) $(RTFLAGS) -DRT_ASAN $(FUZZFLAGS) -c $< -o $@
+
+$(FUZZ_RT): $(FUZZ_ROBJ)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $(FUZZ_ROBJ)
+
+$(FUZZ)/user/%.o: user/%.c $(wildcard user/*.h) $(BPF_H) $(BPF_SKEL) runtime/probes.h | $(DEPS_STAMP)
+	$(call msg,CC-FUZZ,$@)
+	$(Q)mkdir -p $(@D) && $(FUZZ_CC) $(USERFLAGS) $(FUZZFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ)/stubs.o: tests/fuzz/stubs.c user/rttrace.h | $(DEPS_STAMP)
+	$(call msg,CC-FUZZ,$@)
+	$(Q)mkdir -p $(@D) && $(FUZZ_CC) $(USERFLAGS) $(FUZZFLAGS) -Iuser -c $< -o $@
+
+$(FUZZ)/fuzz_rt_%: tests/fuzz/fuzz_rt_%.c $(FUZZ_H) $(FUZZ_RT)
+	$(call msg,LD-FUZZ,$@)
+	$(Q)$(FUZZ_CC) $(RTFLAGS) -DRT_ASAN $(FUZZFLAGS) -fsanitize=fuzzer $< -o $@ $(FUZZ_RT) $(RT_LIBS)
+
+# fuzz_usyms_maps includes symbolize.c for its static parse_mods
+$(FUZZ)/fuzz_usyms_maps: FUZZ_SKIP := $(FUZZ)/user/symbolize.o
+$(FUZZ)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_H) $(FUZZ_UOBJ)
+	$(call msg,LD-FUZZ,$@)
+	$(Q)$(FUZZ_CC) $(USERFLAGS) $(FUZZFLAGS) -fsanitize=fuzzer -Iuser $< \
+		$(filter-out $(FUZZ_SKIP),$(FUZZ_UOBJ)) -o $@ $(DW_LIBS) -lelf -pthread -lm
+
 # ---- test, bench, run --------------------------------------------------------
 test: all
 	$(Q)scripts/run-tests.sh $(OUT)
@@ -379,7 +441,8 @@ vmlinux: | $(DEPS_STAMP)
 
 format:
 	$(Q)clang-format -i $(RT_C) $(RT_H) $(BPF_SRC) $(BPF_H) $(USER_C) $(wildcard user/*.h) \
-		$(wildcard bench/*.c) $(WL_C) $(EX_C) workloads/rtwork.c workloads/rtwork_lib.c $(wildcard workloads/*.h) $(UT_C) $(TEST_H) $(PROG_C) $(IT_C)
+		$(wildcard bench/*.c) $(WL_C) $(EX_C) workloads/rtwork.c workloads/rtwork_lib.c $(wildcard workloads/*.h) $(UT_C) $(TEST_H) $(PROG_C) $(IT_C) \
+		$(wildcard tests/fuzz/*.c tests/fuzz/*.h)
 
 clean:
 	$(Q)rm -rf $(OUT)

@@ -40,7 +40,7 @@ static _Atomic bool limited;	       /* the goal came from memlimit */
 static _Atomic uint64_t nonheap_bytes; /* stacks + metadata at last GC */
 
 /* parse_gogc mirrors readGOGC. */
-static int32_t parse_gogc(const char *v)
+int32_t parse_gogc(const char *v)
 {
 	if (v == NULL || *v == '\0')
 		return 100;
@@ -60,7 +60,7 @@ static int32_t parse_gogc(const char *v)
 }
 
 /* parse_memlimit mirrors readGOMEMLIMIT / parseByteCount. */
-static uint64_t parse_memlimit(const char *v)
+uint64_t parse_memlimit(const char *v)
 {
 	if (v == NULL || *v == '\0' || strcmp(v, "off") == 0)
 		return UINT64_MAX;

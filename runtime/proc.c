@@ -1722,7 +1722,7 @@ static int32_t getproccount(void)
 }
 
 /* parse_maxprocs reads RT_MAXPROCS (a positive integer), as GOMAXPROCS. */
-static int32_t parse_maxprocs(int32_t dflt)
+int32_t parse_maxprocs(int32_t dflt)
 {
 	const char *s = getenv("RT_MAXPROCS");
 	if (s == NULL || *s == '\0')

@@ -406,6 +406,15 @@ _Noreturn void rt_goentry(struct g *gp);
 void rt_probe_flush(void);
 void rt_probe_sample_setenv(const char *s);
 
+/*
+ * The environment's parsers, named for their fuzz targets (tests/fuzz/):
+ * parse_maxprocs reads RT_MAXPROCS itself (proc.c); parse_gogc and
+ * parse_memlimit take RT_GOGC's and RT_MEMLIMIT's values (mgcpacer.c).
+ */
+int32_t parse_maxprocs(int32_t dflt);
+int32_t parse_gogc(const char *v);
+uint64_t parse_memlimit(const char *v);
+
 /* rt_print_stats prints librt's probe counts (probes.c); RT_STATS=1. */
 #include <stdio.h>
 void rt_print_stats(FILE *f);

@@ -10,14 +10,16 @@
 # test that `go tool pprof` reads rttrace's profiles; protobuf-c encodes
 # those profiles (profile.proto); chromium renders the flamegraph SVG and
 # the HTML report in a headless test; prometheus (promtool and a real
-# server) checks and scrapes `rttrace --serve`.
+# server) checks and scrapes `rttrace --serve`. libclang-rt-14-dev holds
+# libFuzzer and the sanitizers' runtimes for `make fuzz` (clang-14 only
+# recommends it, and recommends are not installed here).
 set -euo pipefail
 
 PKGS=(
 	clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev check
 	systemtap-sdt-dev pkg-config libdw-dev make gcc
 	golang-1.19-go
-	libprotobuf-c-dev protobuf-c-compiler
+	libprotobuf-c-dev protobuf-c-compiler libclang-rt-14-dev
 	chromium prometheus
 )
 

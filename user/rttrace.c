@@ -132,33 +132,6 @@ void rt_notef(const char *fmt, ...)
 	va_end(ap);
 }
 
-bool parse_duration(const char *s, double *seconds)
-{
-	static const struct {
-		const char *suffix;
-		double mult;
-	} units[] = {
-	    {"", 1},	  {"s", 1},	{"ms", 1e-3}, {"us", 1e-6},
-	    {"µs", 1e-6}, {"ns", 1e-9}, {"m", 60},    {"h", 3600},
-	};
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	/* strtod takes "inf", "nan" and hex: only plain decimals here */
-	if (errno || end == s || !isfinite(v) || v <= 0 ||
-	    strpbrk(s, "xXpPiInN"))
-		return false;
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (strcmp(end, units[i].suffix) == 0) {
-			*seconds = v * units[i].mult;
-			return *seconds > 0;
-		}
-	}
-	return false;
-}
-
 static int libbpf_print_fn(enum libbpf_print_level level, const char *format,
 			   va_list args)
 {

@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "parse.h"
+
 /* Options that apply to every subcommand (rttrace -v trace …). */
 struct rttrace_env {
 	bool verbose; /* libbpf's debug output, and rttrace's own notes */
@@ -104,12 +106,7 @@ void rt_warnf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* rt_notef prints "rttrace: …" on stderr only with --verbose. */
 void rt_notef(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/*
- * parse_duration reads a positive duration the way Go's time.ParseDuration
- * spells the common ones ("1s", "250ms", "1.5s", "2m", "100us") or a bare
- * number of seconds ("0.5"), into *seconds. Returns false if s is none.
- */
-bool parse_duration(const char *s, double *seconds);
+/* parse_duration: parse.h */
 
 /* libbpf_setup routes libbpf's messages: debug chatter only with -v. */
 void libbpf_setup(void);

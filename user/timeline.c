@@ -125,48 +125,6 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-unsigned int timeline_parse_size(const char *s)
-{
-	unsigned long long v, page = (unsigned long long)getpagesize();
-	unsigned long long p2 = page;
-	unsigned int shift = 0;
-	char *end;
-
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || end == s || *s == '-')
-		return 0;
-	switch (*end) {
-	case 'k':
-	case 'K':
-		shift = 10;
-		end++;
-		break;
-	case 'm':
-	case 'M':
-		shift = 20;
-		end++;
-		break;
-	case 'g':
-	case 'G':
-		shift = 30;
-		end++;
-		break;
-	}
-	/* checked before the shift, which would wrap: "17179869185G" was
-	 * taken as 1G (found by issue 9's fuzz target, branch issue9-wip) */
-	if (v > (1ull << 31) >> shift)
-		return 0;
-	v <<= shift;
-	if (*end == 'i' || *end == 'B')
-		end += *end == 'i' && end[1] == 'B' ? 2 : 1;
-	if (*end || v == 0 || v > (1ull << 31))
-		return 0;
-	while (p2 < v)
-		p2 <<= 1;
-	return (unsigned int)p2;
-}
-
 char *timeline_variant_path(const char *path, const char *variant)
 {
 	const char *slash = strrchr(path, '/');

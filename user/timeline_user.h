@@ -19,6 +19,7 @@
 #include <sys/types.h>
 
 #include "json.h"
+#include "parse.h"
 #include "probes.h"
 #include "sched.h"
 #include "timeline.h"
@@ -88,9 +89,7 @@ struct timeline_session {
 	struct tl_analysis an;
 };
 
-/* timeline_parse_size reads --ringbuf-size: bytes, or with a K, M or G
- * suffix; rounded up to a power of 2 of at least a page. 0 if invalid. */
-unsigned int timeline_parse_size(const char *s);
+/* timeline_parse_size: parse.h */
 
 /*
  * timeline_start loads timeline.bpf.c filtered on o->tgid, attaches it to
