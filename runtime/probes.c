@@ -7,6 +7,7 @@
  * read-modify-write on the hot path.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +51,26 @@ static volatile unsigned short *const probe_semaphores[RT_PROBE_NUM] = {
     RT_PROBE_LIST(RT_PROBE_SEMA_PTR)
 #undef RT_PROBE_SEMA_PTR
 };
+
+/*
+ * probes_atfork_child lowers every semaphore in a forked child, so that it
+ * passes no probe site. The child's semaphores are a copy of the parent's,
+ * raised for uprobes that do not follow it (rttrace attaches for one pid),
+ * and on Linux 6.18 a 5-byte site the kernel has already rewritten into a
+ * call to the parent's [uprobes-trampoline] kills the child with SIGSEGV:
+ * fork does not copy that mapping (tests/integration/test_faults.c). A
+ * tracer that wants the child attaches to it.
+ */
+static void probes_atfork_child(void)
+{
+	for (int id = 0; id < RT_PROBE_NUM; id++)
+		*probe_semaphores[id] = 0;
+}
+
+__attribute__((constructor)) static void probes_atfork_init(void)
+{
+	pthread_atfork(NULL, NULL, probes_atfork_child);
+}
 #endif
 
 /* probe_sync_epoch makes mp's reports start now when a tracer has bumped
