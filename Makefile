@@ -2,7 +2,8 @@
 #
 #   make            librt, BPF objects + skeletons, rttrace, demo, tests, benches
 #   make deps       install missing Debian packages (idempotent; every target needs it)
-#   make test       unit tests (plain and ASan) + root integration tests
+#   make test       unit tests (plain and ASan), the fuzz corpora replayed,
+#                   and as root the integration tests
 #   make bench      scheduler, memory, channel and timer benchmarks, librt beside Go,
 #                   what one probe hit costs (scripts/bench-probe.sh, as root),
 #                   then the seed's exercises (make bench-go)
@@ -340,6 +341,9 @@ fuzz: fuzz-build
 	$(Q)scripts/fuzz.sh $(FUZZ) $(FUZZ_TIME) $(FUZZ_TARGETS)
 
 fuzz-build: $(FUZZ_BIN)
+
+# make test replays each target's committed corpus (scripts/run-tests.sh)
+all: $(FUZZ_BIN)
 
 $(FUZZ)/runtime/%.o: runtime/%.c $(RT_H) Makefile | $(DEPS_STAMP)
 	$(call msg,CC-FUZZ,$@)

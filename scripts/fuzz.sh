@@ -7,8 +7,16 @@
 # the target's log, DIR/NAME.log, and makes the script fail.
 set -uo pipefail
 
-dir=${1:?usage: fuzz.sh DIR SECONDS [NAME...]}
-secs=${2:?usage: fuzz.sh DIR SECONDS [NAME...]}
+#
+# fuzz.sh DIR replay — no fuzzing: each target runs every committed input
+# of its corpus once (libFuzzer's -runs=0), so that a crash found once stays
+# a regression test. make test runs it; it prints one line per target and
+# a libcheck-style "Checks: N, Failures: F, Errors: 0" line, one check per
+# target, for run-tests.sh's totals.
+
+usage="usage: fuzz.sh DIR SECONDS|replay [NAME...]"
+dir=${1:?$usage}
+secs=${2:?$usage}
 shift 2
 names=("$@")
 if ((${#names[@]} == 0)); then
@@ -16,11 +24,38 @@ if ((${#names[@]} == 0)); then
 		[[ -x $b ]] && names+=("${b##*/fuzz_}")
 	done
 fi
+if ((${#names[@]} == 0)); then
+	echo "fuzz.sh: no targets in $dir (run make fuzz-build)" >&2
+	exit 1
+fi
 
 # ASan's leak check off: the parsers are fuzzed for memory errors and
 # crashes; UBSan aborts on its first report (-fno-sanitize-recover).
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+if [[ $secs == replay ]]; then
+	bad=0
+	for n in "${names[@]}"; do
+		bin=$dir/fuzz_$n
+		seeds=tests/fuzz/corpus/$n
+		log=$dir/$n.replay.log
+		ninputs=$(find "$seeds" -type f 2>/dev/null | wc -l)
+		if [[ -x $bin ]] && ((ninputs > 0)) &&
+			"$bin" -runs=0 -close_fd_mask=2 -timeout=10 "$seeds" \
+				>"$log" 2>&1; then
+			printf 'fuzz replay %-16s %5d inputs  ok\n' "$n" "$ninputs"
+		else
+			printf 'fuzz replay %-16s %5d inputs  FAILED, see %s\n' \
+				"$n" "$ninputs" "$log"
+			tail -20 "$log" 2>/dev/null
+			bad=$((bad + 1))
+		fi
+	done
+	printf '%d%%: Checks: %d, Failures: %d, Errors: 0\n' \
+		$(((${#names[@]} - bad) * 100 / ${#names[@]})) "${#names[@]}" "$bad"
+	exit $((bad != 0))
+fi
 
 failed=0
 printf '%-18s %8s %12s %8s  %s\n' target seconds executions corpus result

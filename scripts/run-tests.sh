@@ -3,7 +3,8 @@
 #
 #   1. every OUT/tests/test_*             libcheck suites, plain build
 #   2. every OUT/asan/tests/test_*        the same suites under AddressSanitizer
-#   3. every OUT/tests/integration/*      suites that load BPF (root only)
+#   3. OUT/fuzz/fuzz_* on tests/fuzz/corpus  each committed input once
+#   4. every OUT/tests/integration/*      suites that load BPF (root only)
 #
 # Each suite's own output (its libcheck summary line and any failure) is shown
 # as it runs, a recap follows, and the last line is the plain
@@ -50,7 +51,9 @@ logdir=$(mktemp -d)
 trap 'rm -rf "$logdir"' EXIT
 
 # run_suite LABEL BIN [ENV=VALUE...] runs one suite binary, shows its output,
-# and adds its checks to the totals.
+# and adds its checks to the totals. BIN's arguments, if any, are in the
+# array suite_args.
+suite_args=()
 run_suite() {
 	local label=$1 bin=$2
 	shift 2
@@ -58,7 +61,7 @@ run_suite() {
 	nsuites=$((nsuites + 1))
 	printf '\n=== %s\n' "$label"
 	set +e
-	env "$@" timeout --kill-after=10 "$suite_timeout" "$bin" 2>&1 |
+	env "$@" timeout --kill-after=10 "$suite_timeout" "$bin" "${suite_args[@]}" 2>&1 |
 		tee "$log"
 	rc=${PIPESTATUS[0]}
 	set -e
@@ -135,6 +138,14 @@ for t in "${asan[@]}"; do
 		"ASAN_OPTIONS=$asan_opts${ASAN_OPTIONS:+:$ASAN_OPTIONS}" \
 		"CK_TIMEOUT_MULTIPLIER=${CK_TIMEOUT_MULTIPLIER:-3}"
 done
+
+# 3. the fuzz targets' committed corpora, each input run once: a crash
+# found by `make fuzz` stays a regression test (scripts/fuzz.sh replay)
+if compgen -G "$out/fuzz/fuzz_*" >/dev/null; then
+	suite_args=("$out/fuzz" replay)
+	run_suite "fuzz/replay (tests/fuzz/corpus)" "$here/fuzz.sh"
+	suite_args=()
+fi
 
 if ((EUID == 0)); then
 	for t in "${integ[@]}"; do
