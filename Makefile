@@ -111,7 +111,7 @@ UT_ABIN  := $(UT_C:tests/%.c=$(OUT)/asan/tests/%)
 # with the user objects they test instead of librt; plain build only.
 UT_USER_C  := $(wildcard tests/test_user_*.c)
 UT_ABIN  := $(filter-out $(UT_USER_C:tests/%.c=$(OUT)/asan/tests/%),$(UT_ABIN))
-UT_USER_OBJ := $(addprefix $(OUT)/user/,parse.o signatures.o symbolize.o hist.o json.o waitreason.o flamegraph.o usdt_check.o probe_names.o)
+UT_USER_OBJ := $(addprefix $(OUT)/user/,parse.o http.o signatures.o symbolize.o hist.o json.o waitreason.o flamegraph.o usdt_check.o probe_names.o)
 PROG_C   := $(wildcard tests/progs/*.c)
 PROG_BIN := $(PROG_C:tests/progs/%.c=$(OUT)/tests/progs/%)
 # leafprobe's control: built with the red zone, which a trampoline call
@@ -331,7 +331,7 @@ FUZZFLAGS := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_C    := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN  := $(FUZZ_C:tests/fuzz/%.c=$(FUZZ)/%)
 FUZZ_H    := $(wildcard tests/fuzz/*.h)
-FUZZ_USER := parse sample symbolize usdt_check flamegraph json probe_names
+FUZZ_USER := parse sample symbolize usdt_check flamegraph json probe_names http run_output
 FUZZ_UOBJ := $(FUZZ_USER:%=$(FUZZ)/user/%.o) $(FUZZ)/stubs.o
 FUZZ_ROBJ := $(RT_C:%.c=$(FUZZ)/%.o) $(RT_S:%.S=$(FUZZ)/%.o)
 FUZZ_RT   := $(FUZZ)/librt.a

@@ -1,5 +1,6 @@
 /*
- * parse.c — the command line's durations and sizes (parse.h).
+ * parse.c — the command line's durations and sizes, and the kernel's CPU
+ * lists (parse.h).
  */
 #include <errno.h>
 #include <math.h>
@@ -75,4 +76,41 @@ unsigned int timeline_parse_size(const char *s)
 	while (p2 < v)
 		p2 <<= 1;
 	return (unsigned int)p2;
+}
+
+/* a CPU number past any kernel's NR_CPUS: (int) of a larger one wrapped */
+#define CPU_LIST_MAX (1 << 20)
+
+int parse_cpu_list(const char *s, int *cpus, int max)
+{
+	int n = 0;
+
+	while (*s && *s != '\n') {
+		char *end;
+		long lo, hi;
+
+		errno = 0;
+		lo = strtol(s, &end, 10);
+		if (errno || end == s || lo < 0 || lo > CPU_LIST_MAX)
+			return -EINVAL;
+		hi = lo;
+		s = end;
+		if (*s == '-') {
+			hi = strtol(s + 1, &end, 10);
+			if (errno || end == s + 1 || hi < lo ||
+			    hi > CPU_LIST_MAX)
+				return -EINVAL;
+			s = end;
+		}
+		for (long c = lo; c <= hi; c++) {
+			if (n == max)
+				return -EINVAL;
+			cpus[n++] = (int)c;
+		}
+		if (*s == ',')
+			s++;
+		else if (*s && *s != '\n')
+			return -EINVAL;
+	}
+	return n;
 }

@@ -29,6 +29,7 @@
 #include <linux/perf_event.h>
 
 #include "map_helpers.h"
+#include "parse.h"
 #include "probe_attach.h"
 #include "profile.skel.h"
 #include "profile_user.h"
@@ -43,39 +44,6 @@ static double mono_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-int parse_cpu_list(const char *s, int *cpus, int max)
-{
-	int n = 0;
-
-	while (*s && *s != '\n') {
-		char *end;
-		long lo, hi;
-
-		errno = 0;
-		lo = strtol(s, &end, 10);
-		if (errno || end == s || lo < 0)
-			return -EINVAL;
-		hi = lo;
-		s = end;
-		if (*s == '-') {
-			hi = strtol(s + 1, &end, 10);
-			if (errno || end == s + 1 || hi < lo)
-				return -EINVAL;
-			s = end;
-		}
-		for (long c = lo; c <= hi; c++) {
-			if (n == max)
-				return -EINVAL;
-			cpus[n++] = (int)c;
-		}
-		if (*s == ',')
-			s++;
-		else if (*s && *s != '\n')
-			return -EINVAL;
-	}
-	return n;
 }
 
 /* online_cpus reads the online CPU list; returns how many or -errno. */

@@ -108,11 +108,4 @@ void profile_report_warnings(const struct profile_session *s,
  * up. */
 void profile_stop(struct profile_session *s);
 
-/*
- * parse_cpu_list parses a kernel CPU list ("0-3,8,10-11", as in
- * /sys/devices/system/cpu/online) into cpus[0..max); returns how many, or
- * -EINVAL.
- */
-int parse_cpu_list(const char *s, int *cpus, int max);
-
 #endif /* RTTRACE_PROFILE_USER_H */

@@ -76,6 +76,19 @@ struct variant_run {
 	char mechanism[512];
 };
 
+/*
+ * run_parse_bench_line reads a benchmark line "BenchmarkEx03/before-2  N
+ * X ns/op V unit…" (rtwork's stdout, traced) into v; false if s holds none.
+ */
+bool run_parse_bench_line(const char *s, struct variant_run *v);
+
+/*
+ * run_parse_rtwork_json reads the one result of `rtwork EX VARIANT --json`
+ * (untraced): ns/op, the figures, the rule, the seed's ratio into v; false
+ * if absent.
+ */
+bool run_parse_rtwork_json(const char *s, struct variant_run *v);
+
 /* A comparison of the two variants of one parameter. */
 struct comparison {
 	double before, after; /* the rule's metric, untraced */

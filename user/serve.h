@@ -11,24 +11,12 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "http.h"
 #include "usdt_check.h"
-
-/* The port when ADDR has none: the OpenTelemetry Prometheus exporter's. */
-#define SERVE_DEFAULT_PORT "9464"
 
 struct serve;
 struct tracer;
 struct report_data;
-
-/*
- * serve_parse_addr splits addr into host and port: "127.0.0.1:9464",
- * "[::1]:9464", "localhost:9464", ":9464" (every interface), or a host
- * or an IPv4/IPv6 literal alone ("::1", "127.0.0.1"), which takes
- * SERVE_DEFAULT_PORT. host is "" for every interface. Returns 0, or
- * -EINVAL for a malformed address or a port outside 0..65535.
- */
-int serve_parse_addr(const char *addr, char *host, size_t hostlen, char *port,
-		     size_t portlen);
 
 /*
  * serve_start listens on addr and serves tr's maps from a thread of its
