@@ -53,6 +53,7 @@ uint64_t rt_probe_take_g(unsigned int id, struct g *gp, unsigned int bit,
 #define RT_PROBE_TAKE_G(id, gp, bit, mode) \
 	rt_probe_take_g_fast(rt_pm_, rt_pc_, id, gp, bit, mode)
 #include "probes.h"
+#include "race.h"
 
 /* --- configuration ------------------------------------------------------ */
 
@@ -125,6 +126,7 @@ struct g {
 	uintptr_t syscallpc;	       /* for tracebacks (traceback.c) */
 	uintptr_t gopc;		       /* pc of the rt_go that created it */
 	void *asan_fake_stack;	       /* ASan fiber bookkeeping */
+	void *tsan_fiber;	       /* TSan fiber, kept for life (race.h) */
 	struct rt_defer *_defer;       /* innermost deferred call (panic.c) */
 	struct _panic *_panic;	       /* innermost running panic (panic.c) */
 	uint8_t probe_marks;	       /* sampled episodes (RT_PROBE_G_*) */
@@ -185,6 +187,7 @@ struct m {
 	void *g0_stack_lo;	/* g0 stack, for ASan fiber switches */
 	size_t g0_stack_size;	/* */
 	void *asan_fake_stack;	/* ASan bookkeeping for g0 */
+	void *tsan_fiber;	/* g0's TSan fiber: the thread's own */
 	/* per probe: the sites passed, and for sampling (probes.c) the count
 	 * at the last firing and the count at which the next one fires —
 	 * side by side, so an active site's test reads the line its count
@@ -303,9 +306,11 @@ extern __thread struct m *rt_tls_m;
 /*
  * getm returns the M running the caller. The read is an asm volatile with a
  * memory clobber so the compiler cannot cache the thread pointer across a
- * goroutine switch: the same G may resume on another thread.
+ * goroutine switch: the same G may resume on another thread. Always
+ * inlined, also into the functions TSan must not instrument (RT_NO_TSAN,
+ * race.h), where gcc would otherwise call an instrumented copy.
  */
-static inline struct m *getm(void)
+static inline __attribute__((always_inline)) struct m *getm(void)
 {
 	struct m *mp;
 	__asm__ volatile("movq %%fs:rt_tls_m@tpoff, %0"
@@ -362,7 +367,8 @@ static inline struct g *getg(void)
 
 /* --- status and helpers (proc.c) --------------------------------------- */
 
-static inline uint32_t readgstatus(struct g *gp)
+/* readgstatus is always inlined for the reason getm is. */
+static inline __attribute__((always_inline)) uint32_t readgstatus(struct g *gp)
 {
 	return atomic_load_explicit(&gp->atomicstatus, memory_order_acquire);
 }
@@ -392,6 +398,8 @@ void gostartcall(struct g *gp);
 void switch_to_g(struct m *mp, struct g *gp);
 void switch_to_g0(struct m *mp, struct g *gp, bool exiting);
 void fiber_entered(struct g *gp);
+void fiber_m_init(struct m *mp);
+void fiber_named(struct g *gp);
 void stack_unpoison(struct g *gp);
 
 /* rt_swapcontext saves callee-saved state in *from and resumes to. */
@@ -460,6 +468,8 @@ struct g *rt_go_system(rt_func fn, void *arg);
 
 /* stack bytes in use by goroutines (for memstats). */
 uint64_t stack_inuse_bytes(void);
+/* stack_unguarded: stacks mapped without a guard page (install_guard) */
+uint64_t stack_unguarded(void);
 
 /* gc_stw_hooks: run with the world stopped at the start of each cycle,
  * e.g. pool cleanup (set by pool.c). */

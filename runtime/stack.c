@@ -4,8 +4,8 @@
  *
  * Go grows stacks by copying; C cannot move a stack (pointers into it are
  * everywhere), so librt gives each G a fixed-size stack (RT_STACK_SIZE, 64
- * KiB; 256 KiB under ASan, whose redzones are large) with a guard page
- * below it, so an overflow faults instead of corrupting a neighbour.
+ * KiB; 256 KiB under ASan, whose redzones are large, and TSan) with a guard
+ * page below it, so an overflow faults instead of corrupting a neighbour.
  * Stacks are carved from chunks of RT_STACKS_PER_CHUNK to keep the number
  * of mmap calls low. Guard pages use MADV_GUARD_INSTALL (Linux >= 6.13),
  * which does not split the mapping: with mprotect each guard page costs
@@ -36,6 +36,7 @@
  * chain of every goroutine ends at its entry.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,10 @@
 #include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #define RT_STACK_SIZE (256 * 1024)
+#elif defined(RT_TSAN)
+/* TSan's interceptors and its report printer (symbolizing) run on the
+ * goroutine's stack */
+#define RT_STACK_SIZE (256 * 1024)
 #else
 #define RT_STACK_SIZE (64 * 1024)
 #endif
@@ -59,6 +64,9 @@
 
 static size_t pagesize;
 static bool guard_by_madvise = true;
+/* mprotect'ed guards made, allowed (stackinit), and stacks without one;
+ * under stackpool.lock (install_guard) */
+static uint64_t guarded, guard_budget, unguarded;
 
 static _Atomic uint64_t nstacks; /* stacks handed out and not freed */
 
@@ -76,9 +84,36 @@ static struct {
 
 void stackinit(void)
 {
+	const char *guard = getenv("RT_STACK_GUARD");
+
+	FILE *f = fopen("/proc/sys/vm/max_map_count", "re");
+	unsigned long long maps = 65530; /* the kernel's default */
+
 	pagesize = (size_t)sysconf(_SC_PAGESIZE);
+	if (f) {
+		if (fscanf(f, "%llu", &maps) != 1)
+			maps = 65530;
+		fclose(f);
+	}
+	/* two mappings per guarded stack, half the count in all */
+	guard_budget = maps / 4;
+	/* RT_STACK_GUARD=mprotect: the path of kernels before 6.13, for
+	 * tests on newer ones */
+	if (guard && strcmp(guard, "mprotect") == 0)
+		guard_by_madvise = false;
 }
 
+/*
+ * install_guard makes page fault on access. With mprotect (kernels before
+ * 6.13) each guard splits the stacks' mapping: two mappings per stack, and
+ * past vm.max_map_count (65530 by default: ~32,000 goroutines) every mmap
+ * of the process fails, the heap's too. Go has no guard pages at all (its
+ * prologues check the stack bound), so librt guards stacks with mprotect
+ * only while they use at most half the map count, leaving the rest to the
+ * heap and the libraries; stacks mapped past that have no guard, which is
+ * said once and counted (stack_unguarded), rather than failing at a
+ * goroutine count a Go program reaches easily.
+ */
 static void install_guard(void *page)
 {
 	if (guard_by_madvise) {
@@ -89,9 +124,27 @@ static void install_guard(void *page)
 			      strerror(errno));
 		guard_by_madvise = false; /* kernel older than 6.13 */
 	}
-	if (mprotect(page, pagesize, PROT_NONE) != 0)
-		fatal("runtime: cannot protect stack guard page: %s",
-		      strerror(errno));
+	if (guarded < guard_budget) {
+		if (mprotect(page, pagesize, PROT_NONE) == 0) {
+			guarded++;
+			return;
+		}
+		if (errno != ENOMEM)
+			fatal("runtime: cannot protect stack guard page: %s",
+			      strerror(errno));
+		guard_budget = guarded; /* the map count ran out sooner */
+	}
+	if (unguarded++ == 0)
+		fprintf(stderr,
+			"runtime: %llu goroutine stacks guarded with mprotect, "
+			"half of vm.max_map_count: the next have no guard page "
+			"(raise vm.max_map_count, or use Linux >= 6.13)\n",
+			(unsigned long long)guarded);
+}
+
+uint64_t stack_unguarded(void)
+{
+	return unguarded;
 }
 
 /* stackpool_refill maps a chunk of stacks and adds them to the pool. */
@@ -136,6 +189,11 @@ bool stackalloc(struct g *gp)
 	gp->stack_lo = lo;
 	gp->stack_hi = lo + RT_STACK_SIZE;
 	atomic_fetch_add(&nstacks, 1);
+#ifdef RT_TSAN
+	/* a G's fiber lives as long as the G (race.h); stackfree keeps it */
+	if (gp->tsan_fiber == NULL)
+		gp->tsan_fiber = __tsan_create_fiber(0);
+#endif
 	return true;
 }
 
@@ -220,11 +278,86 @@ void fiber_entered(struct g *gp)
 	__sanitizer_finish_switch_fiber(gp->asan_fake_stack, NULL, NULL);
 }
 
+/*
+ * shadow_clear_if_set unpoisons [lo, hi) unless its shadow is already all
+ * zero: reading untouched shadow maps the zero page, writing it would not.
+ * Not instrumented: the shadow of the shadow is ASan's unmapped gap.
+ */
+__attribute__((no_sanitize_address)) static void
+shadow_clear_if_set(uintptr_t lo, uintptr_t hi, size_t scale, size_t offset)
+{
+	const unsigned char *s =
+	    (const unsigned char *)((lo >> scale) + offset);
+	const unsigned char *e =
+	    (const unsigned char *)((hi >> scale) + offset);
+	for (; s < e; s++)
+		if (*s != 0) {
+			ASAN_UNPOISON_MEMORY_REGION((void *)lo, hi - lo);
+			return;
+		}
+}
+
+/*
+ * stack_unpoison clears the ASan shadow of gp's stack (the redzones of
+ * frames that ran on it) before the stack is reused or released.
+ * ASAN_UNPOISON_MEMORY_REGION writes every shadow byte: 32 KiB of shadow
+ * per 256 KiB stack, touched even where no frame ever ran, so releasing
+ * the stacks of 1,000,000 dead goroutines (markrootFreeGStacks) faulted in
+ * 32 GiB of shadow and the OOM killer ended the process (test_stress's
+ * goroutines case under ASan). Instead the shadow pages wholly inside the
+ * stack's shadow are dropped (MADV_DONTNEED: zero shadow, addressable —
+ * as ASan's own ClearShadowMemoryForContextStack does), and the partial
+ * pages at either end are only written if some byte is set.
+ */
 void stack_unpoison(struct g *gp)
 {
-	if (gp->stack_lo)
-		ASAN_UNPOISON_MEMORY_REGION((void *)gp->stack_lo,
-					    gp->stack_hi - gp->stack_lo);
+	size_t scale, offset;
+	uintptr_t lo = gp->stack_lo, hi = gp->stack_hi;
+
+	if (lo == 0)
+		return;
+	__asan_get_shadow_mapping(&scale, &offset);
+	uintptr_t slo = (lo >> scale) + offset, shi = (hi >> scale) + offset;
+	uintptr_t plo = (slo + pagesize - 1) & ~(uintptr_t)(pagesize - 1);
+	uintptr_t phi = shi & ~(uintptr_t)(pagesize - 1);
+	if (plo >= phi) {
+		shadow_clear_if_set(lo, hi, scale, offset);
+		return;
+	}
+	if (madvise((void *)plo, phi - plo, MADV_DONTNEED) != 0)
+		fatal("runtime: madvise(MADV_DONTNEED) of stack shadow: %s",
+		      strerror(errno));
+	shadow_clear_if_set(lo, ((plo - offset) << scale), scale, offset);
+	shadow_clear_if_set(((phi - offset) << scale), hi, scale, offset);
+}
+#elif defined(RT_TSAN)
+/*
+ * The TSan fiber protocol (race.h): name the fiber about to run right
+ * before the switch. Flags 0: the switch synchronizes the two fibers.
+ * Neither function is instrumented, so the exiting G's last switch_to_g0
+ * (and its caller mcall) leaves nothing on the G's shadow call stack.
+ */
+RT_NO_TSAN void switch_to_g(struct m *mp, struct g *gp)
+{
+	__tsan_switch_to_fiber(gp->tsan_fiber, 0);
+	rt_swapcontext(&mp->g0buf, &gp->sched);
+}
+
+RT_NO_TSAN void switch_to_g0(struct m *mp, struct g *gp, bool exiting)
+{
+	(void)exiting;
+	__tsan_switch_to_fiber(mp->tsan_fiber, 0);
+	rt_swapcontext(&gp->sched, &mp->g0buf);
+}
+
+void fiber_entered(struct g *gp)
+{
+	(void)gp;
+}
+
+void stack_unpoison(struct g *gp)
+{
+	(void)gp;
 }
 #else
 void switch_to_g(struct m *mp, struct g *gp)
@@ -248,3 +381,25 @@ void stack_unpoison(struct g *gp)
 	(void)gp;
 }
 #endif
+
+/* fiber_m_init records mp's g0 fiber: the thread's own (TSan only). */
+void fiber_m_init(struct m *mp)
+{
+#ifdef RT_TSAN
+	mp->tsan_fiber = __tsan_get_current_fiber();
+#else
+	(void)mp;
+#endif
+}
+
+/* fiber_named names gp's fiber after its goid, for TSan's reports. */
+void fiber_named(struct g *gp)
+{
+#ifdef RT_TSAN
+	char name[32];
+	snprintf(name, sizeof(name), "goroutine %" PRIu64, gp->goid);
+	__tsan_set_fiber_name(gp->tsan_fiber, name);
+#else
+	(void)gp;
+#endif
+}

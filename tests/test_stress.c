@@ -8,6 +8,7 @@
  * line of figures per mix; the checks are exact counts, never timings.
  */
 #include "rt_test.h"
+#include "runtime2.h"
 #include "stress_mixes.h"
 
 static struct stress_scale scale;
@@ -47,6 +48,56 @@ START_TEST(test_a_million_goroutines_alive_at_once_each_run_once)
 {
 	begin("goroutines alive at once");
 	rtt_run(0, run_goroutines, NULL);
+}
+END_TEST
+
+/* more goroutines than vm.max_map_count leaves room for, one guard
+ * mapping each when mprotect makes the guards */
+#define UNGUARDED_GOROUTINES 100000
+
+static long max_map_count(void)
+{
+	FILE *f = fopen("/proc/sys/vm/max_map_count", "r");
+	long n = -1;
+
+	if (f) {
+		if (fscanf(f, "%ld", &n) != 1)
+			n = -1;
+		fclose(f);
+	}
+	return n;
+}
+
+static void run_mprotect_guards(void *arg)
+{
+	struct stress_goroutines_result r;
+	long maps = max_map_count();
+
+	(void)arg;
+	stress_goroutines(UNGUARDED_GOROUTINES, &r);
+	stress_print_goroutines(stdout, &r);
+	printf("stress: vm.max_map_count %ld, stacks without a guard page "
+	       "%llu\n",
+	       maps, (unsigned long long)stack_unguarded());
+	RTT_CHECK(r.peak >= r.base + UNGUARDED_GOROUTINES,
+		  "rt_num_goroutine()=%d with %d parked", r.peak,
+		  UNGUARDED_GOROUTINES);
+	/* each mprotect'ed guard splits the stacks' mapping in two */
+	if (maps > 0 && maps < 2L * UNGUARDED_GOROUTINES)
+		RTT_CHECK(stack_unguarded() > 0,
+			  "no stack went unguarded past vm.max_map_count %ld",
+			  maps);
+	end();
+}
+
+/* Kernels before 6.13 (no MADV_GUARD_INSTALL) guard stacks with mprotect,
+ * which runs out of mappings at ~32,000 goroutines; RT_STACK_GUARD=mprotect
+ * takes that path here. */
+START_TEST(test_goroutines_past_the_map_count_run_without_guards)
+{
+	setenv("RT_STACK_GUARD", "mprotect", 1);
+	begin("goroutines past vm.max_map_count, mprotect guards");
+	rtt_run(0, run_mprotect_guards, NULL);
 }
 END_TEST
 
@@ -162,6 +213,8 @@ static Suite *stress_suite(void)
 
 	add_case(s, "goroutines",
 		 test_a_million_goroutines_alive_at_once_each_run_once);
+	add_case(s, "mprotect_guards",
+		 test_goroutines_past_the_map_count_run_without_guards);
 	add_case(s, "channels",
 		 test_channels_and_selects_lose_and_duplicate_no_value);
 	add_case(s, "gc", test_gc_under_churn_keeps_every_live_checksum);
