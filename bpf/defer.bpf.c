@@ -47,6 +47,7 @@ RT_STATS_PROG(deferreturn, stats, __u64 goid, __u64 calls_run, __u64 n)
 {
 	pc_add(&st->counts[DEFER_PROBE_DEFERRETURN], n, excl);
 	pc_add(&st->sums[DEFER_SUM_CALLS_RUN], calls_run * n, excl);
+	pc_add(&st->sums[DEFER_SUM_RETURN_EVENTS], n, excl);
 	if (!calls_run)
 		pc_add(&st->sums[DEFER_SUM_RETURN_EMPTY], n, excl);
 	pc_hist(&st->hists[DEFER_HIST_CALLS], calls_run, calls_run, excl);
@@ -68,6 +69,7 @@ RT_STATS_PROG(gcount, stats, __u64 result, __u64 n)
 {
 	pc_add(&st->counts[DEFER_PROBE_GCOUNT], n, excl);
 	pc_add(&st->sums[DEFER_SUM_GCOUNT_RESULT], result * n, excl);
+	pc_add(&st->sums[DEFER_SUM_GCOUNT_EVENTS], n, excl);
 	pc_hist(&st->hists[DEFER_HIST_GCOUNT], result, result, excl);
 }
 

@@ -46,6 +46,11 @@ enum defer_sum {
 	DEFER_SUM_RETURN_EMPTY,	  /* deferreturns that ran no call */
 	DEFER_SUM_RUNTIME_ERRORS, /* gopanic with runtime_error set */
 	DEFER_SUM_GCOUNT_RESULT,  /* gcount result */
+	/* the events whose argument is in the sum above it: the count less
+	 * the events librt reports only at exit (probe_flush), which carry
+	 * none — the mean's divisor */
+	DEFER_SUM_RETURN_EVENTS,
+	DEFER_SUM_GCOUNT_EVENTS,
 	DEFER_SUM_NUM,
 };
 

@@ -31,17 +31,24 @@ typedef struct rtt_note {
 	_Atomic uint64_t ready_calls; /* rt_goready calls made by signals */
 } rtt_note;
 
-/* rtt_note_commit is the unlockf: publish gp unless already signalled. */
+/*
+ * rtt_note_commit is the unlockf: publish gp unless already signalled.
+ * The park is counted before gp is published: once published, a signaller
+ * may ready gp, which may run and read the counts on another thread before
+ * this thread gets past the CAS (it may lose its CPU right there), so a
+ * count made after could read readies = parks + 1: parkready did so in
+ * about 1 run of 4, untraced.
+ */
 static inline bool rtt_note_commit(rt_g *gp, void *lock)
 {
 	rtt_note *n = lock;
 	uintptr_t expect = RTT_NOTE_EMPTY;
 
-	if (atomic_compare_exchange_strong(&n->state, &expect, (uintptr_t)gp)) {
-		atomic_fetch_add(&n->parks, 1);
+	atomic_fetch_add(&n->parks, 1);
+	if (atomic_compare_exchange_strong(&n->state, &expect, (uintptr_t)gp))
 		return true;
-	}
 	/* Signalled between the check and the park: consume, resume now. */
+	atomic_fetch_sub(&n->parks, 1);
 	atomic_store(&n->state, RTT_NOTE_EMPTY);
 	return false;
 }

@@ -23,6 +23,7 @@
 #include "block_user.h"
 #include "flamegraph.h"
 #include "map_helpers.h"
+#include "privilege.h"
 #include "probe_attach.h"
 #include "rttrace.h"
 #include "symbolize.h"
@@ -52,6 +53,8 @@ static void *snapper_main(void *arg)
 {
 	struct block_session *b = arg;
 
+	/* a helper: only what reading /proc needs (privilege.h) */
+	privilege_drop_helper();
 	while (!atomic_load(&b->snapper_stop)) {
 		struct timespec ts = {0, SNAP_INTERVAL_MS * 1000000L};
 
@@ -84,7 +87,7 @@ int block_start(struct block_session *b, const struct block_opts *o,
 	b->ncpus = probe_ncpus();
 	if (b->ncpus < 0)
 		return b->ncpus;
-	b->skel = block_bpf__open();
+	b->skel = block_bpf__open_opts(bpf_open_opts());
 	if (!b->skel)
 		return probe_open_failed();
 	b->skel->rodata->targ_tgid = o->tgid;

@@ -59,7 +59,7 @@ int chan_load(struct chan_session *s, const struct chan_opts *opts)
 	s->ncpus = probe_ncpus();
 	if (s->ncpus < 0)
 		return s->ncpus;
-	s->skel = chan_bpf__open();
+	s->skel = chan_bpf__open_opts(bpf_open_opts());
 	if (!s->skel)
 		return probe_open_failed();
 	s->skel->rodata->targ_tgid = opts->tgid;

@@ -66,7 +66,7 @@ int defer_load(struct defer_session *s, const struct defer_opts *opts)
 	s->ncpus = probe_ncpus();
 	if (s->ncpus < 0)
 		return s->ncpus;
-	s->skel = defer_bpf__open();
+	s->skel = defer_bpf__open_opts(bpf_open_opts());
 	if (!s->skel)
 		return probe_open_failed();
 	s->skel->rodata->targ_tgid = opts->tgid;
@@ -213,7 +213,8 @@ static void print_defers(FILE *f, const struct defer_result *r, double wall_s,
 			"%llu calls, mean %.1f; %llu ran none\n",
 			(unsigned long long)rets,
 			(unsigned long long)r->sums[DEFER_SUM_CALLS_RUN],
-			ratio(r->sums[DEFER_SUM_CALLS_RUN], rets),
+			ratio(r->sums[DEFER_SUM_CALLS_RUN],
+			      r->sums[DEFER_SUM_RETURN_EVENTS]),
 			(unsigned long long)r->sums[DEFER_SUM_RETURN_EMPTY]);
 		sample_hist_line(f, smp, RT_PROBE_ID_deferreturn,
 				 r->calls.count);
@@ -237,7 +238,8 @@ static void print_gcount(FILE *f, const struct defer_result *r, double wall_s,
 		"\nNumGoroutine (gcount): %llu calls (%.1f/s), mean result "
 		"%.1f goroutines\n",
 		(unsigned long long)n, rate(n, wall_s),
-		ratio(r->sums[DEFER_SUM_GCOUNT_RESULT], n));
+		ratio(r->sums[DEFER_SUM_GCOUNT_RESULT],
+		      r->sums[DEFER_SUM_GCOUNT_EVENTS]));
 	sample_hist_line(f, smp, RT_PROBE_ID_gcount, r->gcount.count);
 	hist_print(f, &r->gcount, "goroutines");
 }
@@ -297,7 +299,8 @@ void defer_report_json(struct json *j, const struct defer_result *r,
 	json_key(j, "per_s");
 	json_double(j, rate(n, wall_s));
 	json_key(j, "mean_result");
-	json_double(j, ratio(r->sums[DEFER_SUM_GCOUNT_RESULT], n));
+	json_double(j, ratio(r->sums[DEFER_SUM_GCOUNT_RESULT],
+			     r->sums[DEFER_SUM_GCOUNT_EVENTS]));
 	json_key(j, "result");
 	hist_json(j, &r->gcount, "goroutines");
 	json_object_end(j);

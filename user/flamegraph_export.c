@@ -27,6 +27,7 @@
 
 #include "flamegraph.h"
 #include "kernel_user.h"
+#include "output.h"
 #include "rttrace.h"
 #include "tracer.h"
 
@@ -41,33 +42,38 @@ static void join(char *buf, size_t len, const char *a, const char *b)
 	snprintf(buf, len, "%s%s%s", a ? a : "", a && b ? "-" : "", b ? b : "");
 }
 
-/* open_out opens base+suffix for writing; NULL after printing why. */
-static FILE *open_out(const char *base, const char *suffix, char **path)
+/* open_out opens base+suffix for writing (output.h: a temporary renamed
+ * over it by close_out); NULL after printing why. */
+static FILE *open_out(const char *base, const char *suffix, struct output *out)
 {
+	char *path = flame_path(base, suffix);
 	FILE *f;
 
-	*path = flame_path(base, suffix);
-	if (!*path) {
+	if (!path) {
 		rt_errorf("out of memory");
 		return NULL;
 	}
-	f = fopen(*path, "we");
-	if (!f) {
-		rt_errorf("cannot write %s: %s", *path, strerror(errno));
-		free(*path);
-		*path = NULL;
-	}
+	f = output_open(out, path) ? NULL : output_stream(out);
+	if (!f)
+		output_abort(out);
+	free(path);
 	return f;
 }
 
-static int close_out(FILE *f, char *path, int err)
+/* close_out commits out when err is 0, else removes it; 0 or -errno. */
+static int close_out(struct output *out, int err)
 {
-	if (fclose(f) && !err)
-		err = -errno;
-	if (err)
-		rt_errorf("cannot write %s: %s", path, strerror(-err));
-	else
-		fprintf(stderr, "rttrace: wrote %s\n", path);
+	char *path = strdup(out->path);
+
+	if (err) {
+		rt_errorf("cannot write %s: %s", out->path, strerror(-err));
+		output_abort(out);
+	} else {
+		err = output_commit(out);
+		if (!err)
+			fprintf(stderr, "rttrace: wrote %s\n",
+				path ? path : "(out of memory)");
+	}
 	free(path);
 	return err;
 }
@@ -81,22 +87,21 @@ static int write_one(const struct tracer_opts *o, const char *suffix,
 		     const struct folded *fo, const char *title,
 		     const char *subtitle)
 {
-	char *path;
+	struct output out;
 	FILE *f;
 	int err = 0;
 
 	if (o->flamegraph) {
-		f = open_out(o->flamegraph, suffix, &path);
+		f = open_out(o->flamegraph, suffix, &out);
 		if (!f)
 			return -EIO;
-		err =
-		    close_out(f, path, flamegraph_svg(f, fo, title, subtitle));
+		err = close_out(&out, flamegraph_svg(f, fo, title, subtitle));
 	}
 	if (!err && o->folded) {
-		f = open_out(o->folded, suffix, &path);
+		f = open_out(o->folded, suffix, &out);
 		if (!f)
 			return -EIO;
-		err = close_out(f, path, folded_write(f, fo));
+		err = close_out(&out, folded_write(f, fo));
 	}
 	return err;
 }
@@ -232,21 +237,21 @@ static int write_diff(const struct tracer_opts *o, const char *suffix,
 		      const struct folded *b, const struct folded *a,
 		      const char *title)
 {
-	char *path;
+	struct output out;
 	FILE *f;
 	int err = 0;
 
 	if (o->flamegraph) {
-		f = open_out(o->flamegraph, suffix, &path);
+		f = open_out(o->flamegraph, suffix, &out);
 		if (!f)
 			return -EIO;
-		err = close_out(f, path, flamegraph_svg_diff(f, b, a, title));
+		err = close_out(&out, flamegraph_svg_diff(f, b, a, title));
 	}
 	if (!err && o->folded) {
-		f = open_out(o->folded, suffix, &path);
+		f = open_out(o->folded, suffix, &out);
 		if (!f)
 			return -EIO;
-		err = close_out(f, path, folded_write_diff(f, b, a));
+		err = close_out(&out, folded_write_diff(f, b, a));
 	}
 	return err;
 }

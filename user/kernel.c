@@ -44,6 +44,7 @@
 #include "kernel.skel.h"
 #include "kernel_user.h"
 #include "map_helpers.h"
+#include "privilege.h"
 #include "probe_attach.h"
 #include "rttrace.h"
 #include "symbolize.h"
@@ -80,7 +81,9 @@ static const char *const reason_cols[KREASON_NUM] = {
 };
 
 static const char *const error_text[KERR_NUM] = {
-    [KERR_MS_FULL] = "threads not recorded (thread map full)",
+    /* counted per event: a thread past the map's 4096 misses many */
+    [KERR_MS_FULL] = "events of threads not recorded: the thread map "
+		     "(4096 threads, alive or ended) is full",
     [KERR_ENTRY_FULL] = "goroutine entry functions not recorded",
     [KERR_RUN_FULL] = "on-CPU slices not attributed to an entry function",
     [KERR_GFUTEX_FULL] = "futex waits not attributed to a goroutine",
@@ -148,7 +151,7 @@ static int load_attach(struct kernel_session *k, const struct kernel_opts *o,
 	struct bpf_program *use[6], *skip[6];
 	int err;
 
-	k->skel = kernel_bpf__open();
+	k->skel = kernel_bpf__open_opts(bpf_open_opts());
 	if (!k->skel) {
 		*what = "open";
 		return -errno;
@@ -185,6 +188,8 @@ static void *snapper_main(void *arg)
 {
 	struct kernel_session *k = arg;
 
+	/* a helper: only what reading /proc needs (privilege.h) */
+	privilege_drop_helper();
 	while (!atomic_load(&k->snapper_stop)) {
 		struct timespec ts = {0, SNAP_INTERVAL_MS * 1000000L};
 		int r;

@@ -46,7 +46,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		argp_error(state, "unexpected argument: %s", arg);
 		break;
 	default:
-		return rt_parse_global(key, state);
+		return rt_parse_global(key, arg, state);
 	}
 	return 0;
 }

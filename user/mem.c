@@ -65,7 +65,7 @@ int mem_load(struct mem_session *s, const struct mem_opts *opts)
 	s->ncpus = probe_ncpus();
 	if (s->ncpus < 0)
 		return s->ncpus;
-	s->skel = mem_bpf__open();
+	s->skel = mem_bpf__open_opts(bpf_open_opts());
 	if (!s->skel)
 		return probe_open_failed();
 	s->skel->rodata->targ_tgid = opts->tgid;

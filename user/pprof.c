@@ -50,6 +50,7 @@
 #include <zlib.h>
 
 #include "flamegraph.h"
+#include "output.h"
 #include "pprof.h"
 #include "profile.pb-c.h"
 #include "rttrace.h"
@@ -575,24 +576,38 @@ static int64_t wall_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* write_gz packs b's profile and writes it gzipped to path. */
+/*
+ * write_gz packs b's profile and writes it gzipped to path, through a
+ * temporary renamed over path once complete (output.h), so a failed write
+ * leaves no half-written profile. Returns 0, or -errno after printing why.
+ */
 static int write_gz(const char *path, const pb_profile *p)
 {
 	size_t len = perftools__profiles__profile__get_packed_size(p);
 	uint8_t *buf = malloc(len ? len : 1);
+	struct output out;
 	size_t off = 0;
-	struct stat st;
 	gzFile gz;
-	int err = 0, zerr;
+	int err = 0, zerr, fd;
 
-	if (!buf)
+	if (!buf) {
+		rt_errorf("cannot write %s: out of memory", path);
 		return -ENOMEM;
+	}
 	perftools__profiles__profile__pack(p, buf);
-	gz = gzopen(path, "wbe");
-	if (!gz) {
-		err = errno ? -errno : -ENOMEM;
+	err = output_open(&out, path);
+	if (err) {
 		free(buf);
 		return err;
+	}
+	/* gzclose closes what it was given: a copy, so out keeps its own */
+	fd = dup(out.fd);
+	gz = fd >= 0 ? gzdopen(fd, "wb") : NULL;
+	if (!gz) {
+		err = errno ? -errno : -ENOMEM;
+		if (fd >= 0)
+			close(fd);
+		goto done;
 	}
 	while (off < len) {
 		unsigned int chunk = len - off > (1U << 30)
@@ -610,11 +625,14 @@ static int write_gz(const char *path, const pb_profile *p)
 	zerr = gzclose(gz);
 	if (!err && zerr != Z_OK)
 		err = zerr == Z_ERRNO && errno ? -errno : -EIO;
+done:
 	free(buf);
-	/* no half-written profile left behind; a device stays */
-	if (err && stat(path, &st) == 0 && S_ISREG(st.st_mode))
-		unlink(path);
-	return err;
+	if (err) {
+		rt_errorf("cannot write %s: %s", path, strerror(-err));
+		output_abort(&out);
+		return err;
+	}
+	return output_commit(&out);
 }
 
 /*
@@ -742,8 +760,12 @@ int pprof_write_cpu(const char *path, const struct profile_result *r,
 			 (unsigned long long)r->lost);
 		err = add_comment(&b, text);
 	}
-	if (!err)
+	if (!err) {
+		/* write_gz says why itself */
 		err = write_gz(path, &b.p);
+		pbuild_free(&b);
+		return err;
+	}
 out:
 	if (err)
 		rt_errorf("cannot write the pprof profile %s: %s", path,
@@ -863,8 +885,12 @@ int pprof_write_folded(const char *path, const struct folded *fo,
 		 "rttrace: %zu folded stacks, %.0f %s in all", fo->n, fo->total,
 		 fo->unit ? fo->unit : unit);
 	err = add_comment(&b, text);
-	if (!err)
+	if (!err) {
+		/* write_gz says why itself */
 		err = write_gz(path, &b.p);
+		pbuild_free(&b);
+		return err;
+	}
 out:
 	if (err)
 		rt_errorf("cannot write the pprof profile %s: %s", path,

@@ -29,6 +29,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -193,8 +194,16 @@ int probe_attach(struct bpf_object *obj, struct probe_link **links, int first,
 		    prog, pid, path, probes, probes->first[id], n);
 		if (!links[id]) {
 			err = -errno;
-			rt_errorf("cannot attach to probe rt:%s in %s: %s",
-				  name, path, strerror(-err));
+			/* per-site uprobes are perf events; multi links not */
+			if (!multi && (err == -EACCES || err == -EPERM))
+				rt_errorf("cannot attach to probe rt:%s in %s: "
+					  "perf_event_open refused (%s: %s)",
+					  name, path, strerror(-err),
+					  PERF_REFUSED_WHY);
+			else
+				rt_errorf("cannot attach to probe rt:%s in %s: "
+					  "%s",
+					  name, path, strerror(-err));
 			return err;
 		}
 		rt_notef("attached rt:%s (%u sites, %s) in %.1f ms", name, n,
@@ -368,6 +377,22 @@ int probe_size_map(struct bpf_map *map, unsigned int max, const char *what)
 
 int probe_load_result(int err)
 {
+	struct rlimit rl;
+
+	/*
+	 * Kernels before 5.11 charge BPF maps to RLIMIT_MEMLOCK; libbpf
+	 * raises the soft limit itself, up to the hard one. Past it, map
+	 * creation fails with EPERM.
+	 */
+	if (err == -EPERM && getrlimit(RLIMIT_MEMLOCK, &rl) == 0 &&
+	    rl.rlim_cur != RLIM_INFINITY) {
+		rt_errorf("cannot load BPF programs: %s; RLIMIT_MEMLOCK is %llu "
+			  "KiB, and kernels before 5.11 charge BPF maps to it: "
+			  "run `ulimit -l unlimited` (or `prlimit --memlock="
+			  "unlimited`) first",
+			  strerror(-err), (unsigned long long)rl.rlim_cur / 1024);
+		return err;
+	}
 	if (err)
 		rt_errorf("cannot load BPF programs: %s (rerun with -v for "
 			  "libbpf's log)",

@@ -30,6 +30,7 @@
 
 #include "map_helpers.h"
 #include "parse.h"
+#include "privilege.h"
 #include "probe_attach.h"
 #include "profile.skel.h"
 #include "profile_user.h"
@@ -138,6 +139,8 @@ static void *snapper_main(void *arg)
 {
 	struct profile_session *s = arg;
 
+	/* a helper: only what reading /proc needs (privilege.h) */
+	privilege_drop_helper();
 	while (!atomic_load(&s->snapper_stop)) {
 		struct timespec ts = {0, SNAP_INTERVAL_MS * 1000000L};
 
@@ -185,7 +188,7 @@ int profile_start(struct profile_session *s, const struct profile_opts *o)
 		return ncpu;
 	}
 
-	s->skel = profile_bpf__open();
+	s->skel = profile_bpf__open_opts(bpf_open_opts());
 	if (!s->skel)
 		return probe_open_failed();
 	s->skel->rodata->targ_tgid = o->tgid;
@@ -214,6 +217,9 @@ int profile_start(struct profile_session *s, const struct profile_opts *o)
 
 		if (fd < 0) {
 			err = -errno;
+			/* refused: tracer_start goes on without, or says why */
+			if (err == -EACCES || err == -EPERM)
+				return -EACCES;
 			rt_errorf("cannot sample CPU %d (perf_event_open, "
 				  "software cpu-clock at %u Hz): %s",
 				  cpus[i], s->freq, strerror(errno));

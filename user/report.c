@@ -18,9 +18,10 @@
  * reading it back would need a JSON parser rttrace does not have. Each
  * exercise's section is rendered to memory as soon as its two variants
  * ran, and their maps and samples are freed, so memory stays one exercise
- * deep however many run. The page is written last, to FILE.tmp renamed
- * over FILE, so a reader never sees half a page; after Ctrl-C it still
- * holds the exercises that finished, and says it was interrupted.
+ * deep however many run. The page is written last, to a temporary
+ * (opened before the first run, so a bad path fails at once) renamed over
+ * FILE (output.h), so a reader never sees half a page; after Ctrl-C it
+ * still holds the exercises that finished, and says it was interrupted.
  *
  * Self-contained: inline CSS, the histograms as inline <svg> drawn here,
  * no external resource and no script library. The flamegraphs are
@@ -45,6 +46,8 @@
 #include <unistd.h>
 
 #include "flamegraph.h"
+#include "output.h"
+#include "privilege.h"
 #include "probe_names.h"
 #include "rttrace.h"
 #include "run.h"
@@ -111,11 +114,16 @@ static const struct argp_option opts[] = {
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
 	switch (key) {
-	case OPT_HTML:
+	case OPT_HTML: {
+		const char *why;
+
 		if (!*arg)
 			argp_error(state, "--html needs a file name");
+		if (output_check(arg, &why))
+			argp_error(state, "--html %s: %s", arg, why);
 		env.html = arg;
 		break;
+	}
 	case OPT_EXERCISES:
 		env.exercises = arg;
 		break;
@@ -1030,24 +1038,18 @@ static void summary_table(FILE *f, const struct ex_result *rs, int n)
 }
 
 /*
- * write_page writes the page to path via path.tmp, renamed over path
- * once complete; 0 or -errno after printing why.
+ * write_page writes the page through out (output.h: a temporary opened at
+ * the start, renamed over FILE once complete); 0 or -errno after printing
+ * why.
  */
-static int write_page(const char *path, const struct ex_result *rs, int n,
+static int write_page(struct output *out, const struct ex_result *rs, int n,
 		      bool interrupted)
 {
-	char *tmp;
-	FILE *f;
-	int err = 0;
+	FILE *f = output_stream(out);
 
-	if (asprintf(&tmp, "%s.tmp", path) < 0)
-		return -ENOMEM;
-	f = fopen(tmp, "w");
 	if (!f) {
-		err = -errno;
-		rt_errorf("cannot write %s: %s", tmp, strerror(errno));
-		free(tmp);
-		return err;
+		output_abort(out);
+		return -ENOMEM;
 	}
 	page_head(f, n);
 	if (interrupted)
@@ -1065,18 +1067,8 @@ static int write_page(const char *path, const struct ex_result *rs, int n,
 		if (rs[i].html)
 			fwrite(rs[i].html, 1, rs[i].html_len, f);
 	fputs("</main>\n</body>\n</html>\n", f);
-	if (ferror(f))
-		err = -EIO;
-	if (fclose(f) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err) {
-		rt_errorf("cannot write %s: %s", path, strerror(-err));
-		unlink(tmp);
-	}
-	free(tmp);
-	return err;
+	/* a write error shows in the flush output_commit does */
+	return output_commit(out);
 }
 
 /*
@@ -1126,6 +1118,7 @@ int cmd_report(int argc, char **argv)
 	static struct exercise exs[MAX_EXERCISES];
 	const struct exercise *chosen[MAX_EXERCISES];
 	static struct ex_result rs[MAX_EXERCISES];
+	struct output page;
 	int nex, n, done = 0, ret = 0;
 	bool failed = false;
 
@@ -1142,6 +1135,11 @@ int cmd_report(int argc, char **argv)
 		return RTTRACE_EXIT_USAGE;
 	if (preflight_privileges() || preflight_btf())
 		return RTTRACE_EXIT_FAIL;
+	/* the page's file now: a bad path fails before minutes of runs */
+	if (output_open(&page, env.html))
+		return RTTRACE_EXIT_FAIL;
+	/* each exercise's two variants attach; their untraced runs follow */
+	privilege_plan((unsigned int)n * VAR_NUM, true);
 
 	for (int i = 0; i < n && !trace_exiting(); i++) {
 		struct variant_run v[VAR_NUM];
@@ -1168,7 +1166,7 @@ int cmd_report(int argc, char **argv)
 		for (int var = 0; var < VAR_NUM; var++)
 			run_variant_free(&v[var]);
 	}
-	if (write_page(env.html, rs, done, trace_exiting()))
+	if (write_page(&page, rs, done, trace_exiting()))
 		failed = true;
 	else
 		printf("wrote %s: %d of %d exercises\n", env.html, done, n);

@@ -66,7 +66,6 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
 	struct cmdline *cl = state->input;
 
-	(void)arg;
 	switch (key) {
 	case ARGP_KEY_ARGS:
 		/* the subcommand and everything after it are its own */
@@ -74,7 +73,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		state->next = state->argc;
 		break;
 	default:
-		return rt_parse_global(key, state);
+		return rt_parse_global(key, arg, state);
 	}
 	return 0;
 }
@@ -101,6 +100,62 @@ static void vmsg(const char *prefix, const char *fmt, va_list ap)
 	fprintf(stderr, "rttrace: %s", prefix);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
+}
+
+/*
+ * argp follows each of its errors (an unknown option, a missing argument,
+ * an argp_error) with a second line, "Try `rttrace trace --help' or ...".
+ * rttrace says each failure in one line, so the error stream argp writes
+ * to drops that line and passes everything else to stderr as it comes.
+ */
+struct one_line {
+	char line[1024]; /* the line being written, until its '\n' */
+	size_t len;
+};
+
+static void one_line_emit(struct one_line *ol)
+{
+	static const char see[] = "Try `";
+
+	if (ol->len && strncmp(ol->line, see, strlen(see)) != 0)
+		fwrite(ol->line, 1, ol->len, stderr);
+	ol->len = 0;
+}
+
+static ssize_t one_line_write(void *cookie, const char *buf, size_t size)
+{
+	struct one_line *ol = cookie;
+
+	for (size_t i = 0; i < size; i++) {
+		ol->line[ol->len++] = buf[i];
+		if (buf[i] == '\n' || ol->len == sizeof(ol->line))
+			one_line_emit(ol);
+	}
+	return (ssize_t)size;
+}
+
+static int one_line_close(void *cookie)
+{
+	one_line_emit(cookie);
+	return 0;
+}
+
+void rt_argp_one_line(struct argp_state *state)
+{
+	static struct one_line ol;
+	static FILE *stream;
+
+	if (!stream) {
+		stream = fopencookie(&ol, "w",
+				     (cookie_io_functions_t){
+					 .write = one_line_write,
+					 .close = one_line_close,
+				     });
+		if (stream)
+			setvbuf(stream, NULL, _IONBF, 0);
+	}
+	if (stream)
+		state->err_stream = stream;
 }
 
 void rt_errorf(const char *fmt, ...)
@@ -159,6 +214,8 @@ int main(int argc, char **argv)
 	/* argp's own messages ("unrecognized option") exit with this */
 	argp_err_exit_status = RTTRACE_EXIT_USAGE;
 	argv[0] = "rttrace";
+	/* before parsing: --btf reads a file with libbpf */
+	libbpf_setup();
 	err = argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, &cl);
 	if (err)
 		return RTTRACE_EXIT_USAGE;
@@ -166,7 +223,6 @@ int main(int argc, char **argv)
 		rt_errorf("no command given (try rttrace --help)");
 		return RTTRACE_EXIT_USAGE;
 	}
-	libbpf_setup();
 
 	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]);
 	     i++) {

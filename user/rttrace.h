@@ -13,7 +13,8 @@
 
 /* Options that apply to every subcommand (rttrace -v trace …). */
 struct rttrace_env {
-	bool verbose; /* libbpf's debug output, and rttrace's own notes */
+	bool verbose;	      /* libbpf's debug output, and rttrace's own notes */
+	const char *btf_path; /* --btf: the kernel's BTF; NULL: the kernel's */
 };
 extern struct rttrace_env rttrace_env;
 
@@ -99,6 +100,13 @@ void trace_catch_signals(void);
 /* trace_exiting is true once SIGINT or SIGTERM arrived. */
 bool trace_exiting(void);
 
+/*
+ * rt_argp_one_line makes argp's errors one line each (no "Try `… --help'"
+ * line after them); rt_parse_global calls it at ARGP_KEY_INIT.
+ */
+struct argp_state;
+void rt_argp_one_line(struct argp_state *state);
+
 /* rt_errorf prints "rttrace: …" and a newline on stderr. */
 void rt_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* rt_warnf prints "rttrace: warning: …" and a newline on stderr. */
@@ -117,6 +125,31 @@ void libbpf_setup(void);
  * They return 0 when tracing can proceed.
  */
 int preflight_privileges(void);
+/* PERF_REFUSED_WHY says why perf_event_open fails with EACCES or EPERM,
+ * and the fix, for the line that reports it. */
+#define PERF_REFUSED_WHY                                                       \
+	"kernel.perf_event_paranoid, a missing CAP_PERFMON or a seccomp "      \
+	"filter forbids it; run as root, or `sysctl "                          \
+	"kernel.perf_event_paranoid=-1`, or lift the filter"
 int preflight_btf(void);
+/*
+ * preflight_btf_file checks that path is a kernel BTF libbpf can read (raw
+ * BTF or an ELF file with a .BTF section, holding struct task_struct);
+ * 0, or -errno with why (a phrase) filled in.
+ */
+int preflight_btf_file(const char *path, char *why, size_t len);
+/*
+ * preflight_child, in a child rttrace forked before it execs the traced
+ * program, undoes what preflight did to rttrace alone (--btf's mount
+ * namespace); 0, or -errno.
+ */
+int preflight_child(void);
+
+/*
+ * bpf_open_opts are the options every skeleton is opened with
+ * (X_bpf__open_opts): --btf's file as the target of the CO-RE relocations.
+ */
+struct bpf_object_open_opts;
+const struct bpf_object_open_opts *bpf_open_opts(void);
 
 #endif /* RTTRACE_H */

@@ -41,6 +41,7 @@
 #include "../workloads/verdict.h"
 #include "json.h"
 #include "pprof.h"
+#include "privilege.h"
 #include "probe_names.h"
 #include "rttrace.h"
 #include "run.h"
@@ -981,6 +982,9 @@ int cmd_run(int argc, char **argv)
 
 	if (preflight_privileges() || preflight_btf())
 		return RTTRACE_EXIT_FAIL;
+	/* each traced run attaches; an untraced run follows the last */
+	privilege_plan((unsigned int)(nparams * (last_var - first_var + 1)),
+		       true);
 
 	for (int p = 0; p < nparams && !trace_exiting(); p++) {
 		struct param_run *pr = &runs[p];

@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "json.h"
+#include "privilege.h"
 #include "probe_names.h"
 #include "rttrace.h"
 #include "sample.h"
@@ -583,6 +584,8 @@ static void *sample_thread(void *arg)
 	static const double first[] = {0.01, 0.02, 0.04};
 	unsigned int k = 0;
 
+	/* a helper: only what reading /proc needs (privilege.h) */
+	privilege_drop_helper();
 	pthread_mutex_lock(&s->lock);
 	while (!s->stopping) {
 		double delay = k < 3 ? first[k] : SAMPLE_TICK_S;

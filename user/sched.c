@@ -58,7 +58,7 @@ int sched_load(struct sched_session *s, const struct sched_opts *opts)
 	s->ncpus = probe_ncpus();
 	if (s->ncpus < 0)
 		return s->ncpus;
-	s->skel = sched_bpf__open();
+	s->skel = sched_bpf__open_opts(bpf_open_opts());
 	if (!s->skel)
 		return probe_open_failed();
 	s->skel->rodata->targ_tgid = opts->tgid;

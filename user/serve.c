@@ -85,6 +85,7 @@
 #include "flamegraph.h"
 #include "http.h"
 #include "mem_user.h"
+#include "privilege.h"
 #include "probe_names.h"
 #include "rttrace.h"
 #include "sched_user.h"
@@ -864,6 +865,8 @@ static void *serve_thread(void *arg)
 {
 	struct serve *s = arg;
 
+	/* a helper: only what reading /proc needs (privilege.h) */
+	privilege_drop_helper();
 	for (;;) {
 		struct pollfd pfd[2] = {
 		    {.fd = s->lfd, .events = POLLIN},

@@ -60,6 +60,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "privilege.h"
 #include "probe_attach.h"
 #include "rt.h"
 #include "rttrace.h"
@@ -235,6 +236,8 @@ static void *reader(void *arg)
 	struct timespec d = {0, TL_DRAIN_MS * 1000000L};
 	unsigned int ticks = 0;
 
+	/* a helper: only what reading /proc needs (privilege.h) */
+	privilege_drop_helper();
 	while (!atomic_load(&s->reader_stop)) {
 		nanosleep(&d, NULL);
 		ring_buffer__consume(s->rb);
@@ -260,18 +263,21 @@ int timeline_start(struct timeline_session *s, const char *path,
 		s->path = strdup(o->path);
 		if (!s->path)
 			return -ENOMEM;
-		/* now, so that a bad path fails before the run, not after */
-		s->out = fopen(o->path, "w");
-		if (!s->out) {
-			err = -errno;
-			rt_errorf("--timeline %s: %s", o->path, strerror(-err));
+		/*
+		 * now, so that a bad path fails before the run, not after; a
+		 * temporary renamed over path by timeline_finish (output.h),
+		 * so a run that fails or is killed leaves no partial trace
+		 */
+		err = output_open(&s->out, o->path);
+		if (err)
 			return err;
-		}
+		if (!output_stream(&s->out))
+			return -ENOMEM;
 	}
 	s->ncpus = probe_ncpus();
 	if (s->ncpus < 0)
 		return s->ncpus;
-	s->skel = timeline_bpf__open();
+	s->skel = timeline_bpf__open_opts(bpf_open_opts());
 	if (!s->skel)
 		return probe_open_failed();
 	s->skel->rodata->targ_tgid = o->tgid;
@@ -1434,13 +1440,16 @@ int timeline_finish(struct timeline_session *s)
 	}
 	if (r->t0 == UINT64_MAX)
 		r->t0 = 0;
-	r->f = s->out;
-	s->out = NULL;
+	r->f = s->out.open ? s->out.f : NULL;
 	if (!err)
 		err = replay_all(s, r, order);
-	if (r->f && fclose(r->f) && !err) {
-		err = -errno;
-		rt_errorf("--timeline %s: %s", s->path, strerror(-err));
+	if (r->f && !err) {
+		err = output_commit(&s->out); /* says why itself */
+	} else {
+		if (r->f)
+			rt_errorf("cannot write %s: %s", s->path,
+				  strerror(-err));
+		output_abort(&s->out);
 	}
 	r->f = NULL;
 	if (err)
@@ -1641,7 +1650,6 @@ void timeline_destroy(struct timeline_session *s)
 	s->nev = s->cap = 0;
 	free(s->path);
 	s->path = NULL;
-	if (s->out)
-		fclose(s->out);
-	s->out = NULL;
+	/* not finished (an error, or no report): no partial trace left */
+	output_abort(&s->out);
 }

@@ -19,6 +19,7 @@
 #include <sys/types.h>
 
 #include "json.h"
+#include "output.h"
 #include "parse.h"
 #include "probes.h"
 #include "sched.h"
@@ -72,8 +73,8 @@ struct timeline_session {
 	struct ring_buffer *rb;
 	int ncpus;
 	pid_t pid;
-	char *path; /* --timeline FILE, or NULL */
-	FILE *out;  /* path, opened at start */
+	char *path;	    /* --timeline FILE, or NULL */
+	struct output out; /* path's temporary, opened at start */
 	unsigned int ringbuf_size;
 	struct tl_event *ev; /* what the reader drained, in arrival order */
 	size_t nev, cap;

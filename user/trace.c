@@ -42,6 +42,7 @@
 #include <unistd.h>
 
 #include "live.h"
+#include "privilege.h"
 #include "rttrace.h"
 #include "tracer.h"
 #include "usdt_check.h"
@@ -207,28 +208,13 @@ static int resolve_program(const char *cmd, char *found, size_t len)
 
 /*
  * sudo_user finds whom to run the program as: the user behind sudo
- * (SUDO_UID, SUDO_GID), when rttrace is root through sudo and --as-root
- * was not given. Returns false when the program keeps rttrace's own
- * credentials.
+ * (sudo_invoker: SUDO_UID, SUDO_GID), when rttrace is root through sudo
+ * and --as-root was not given. Returns false when the program keeps
+ * rttrace's own credentials.
  */
 static bool sudo_user(const struct launch *l, uid_t *uid, gid_t *gid)
 {
-	const char *su = getenv("SUDO_UID"), *sg = getenv("SUDO_GID");
-	char *end;
-	long u, g;
-
-	if (l->as_root || geteuid() != 0 || !su || !sg)
-		return false;
-	errno = 0;
-	u = strtol(su, &end, 10);
-	if (errno || *end || u <= 0 || u > INT_MAX)
-		return false;
-	g = strtol(sg, &end, 10);
-	if (errno || *end || g < 0 || g > INT_MAX)
-		return false;
-	*uid = (uid_t)u;
-	*gid = (gid_t)g;
-	return true;
+	return !l->as_root && sudo_invoker(uid, gid);
 }
 
 /*
@@ -242,6 +228,8 @@ static int child_setup(const struct launch *l)
 	uid_t uid;
 	gid_t gid;
 
+	if (preflight_child())
+		return errno;
 	if (l->stdout_fd >= 0 && dup2(l->stdout_fd, STDOUT_FILENO) < 0)
 		return errno;
 	if (l->stderr_fd >= 0 && dup2(l->stderr_fd, STDERR_FILENO) < 0)

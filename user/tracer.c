@@ -27,6 +27,8 @@
 #include "flamegraph.h"
 #include "map_helpers.h"
 #include "pprof.h"
+#include "output.h"
+#include "privilege.h"
 #include "probe_attach.h"
 #include "rttrace.h"
 #include "sched.skel.h"
@@ -125,11 +127,21 @@ static void self_stats_print(void)
 		(unsigned long long)sc.misses);
 }
 
-error_t rt_parse_global(int key, struct argp_state *state)
+error_t rt_parse_global(int key, char *arg, struct argp_state *state)
 {
 	static bool self_stats_on;
+	char why[160];
 
 	switch (key) {
+	case ARGP_KEY_INIT:
+		/* every parser's unknown keys end here: errors in one line */
+		rt_argp_one_line(state);
+		return ARGP_ERR_UNKNOWN;
+	case OPT_BTF:
+		if (preflight_btf_file(arg, why, sizeof(why)))
+			argp_error(state, "invalid --btf %s: %s", arg, why);
+		rttrace_env.btf_path = arg;
+		break;
 	case OPT_SELF_STATS:
 		if (!self_stats_on)
 			atexit(self_stats_print);
@@ -145,6 +157,34 @@ error_t rt_parse_global(int key, struct argp_state *state)
 		return ARGP_ERR_UNKNOWN;
 	}
 	return 0;
+}
+
+/*
+ * check_output_opt refuses, as a bad command line, an output file option
+ * (--NAME FILE) whose FILE cannot be written (output_check: a missing
+ * directory, a directory) or that another option writes already, before
+ * any tracing is done.
+ */
+static void check_output_opt(struct argp_state *state, const char *name,
+			     const char *arg, const struct tracer_opts *o)
+{
+	const char *const others[][2] = {
+	    {"timeline", o->timeline},
+	    {"flamegraph", o->flamegraph},
+	    {"folded", o->folded},
+	    {"pprof", o->pprof},
+	};
+	const char *why;
+
+	if (!*arg)
+		argp_error(state, "--%s needs a file name", name);
+	if (output_check(arg, &why))
+		argp_error(state, "--%s %s: %s", name, arg, why);
+	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++)
+		if (others[i][1] && strcmp(others[i][0], name) != 0 &&
+		    strcmp(others[i][1], arg) == 0)
+			argp_error(state, "--%s %s: --%s writes that file",
+				   name, arg, others[i][0]);
 }
 
 error_t tracer_parse_opt(int key, char *arg, struct argp_state *state,
@@ -182,14 +222,17 @@ error_t tracer_parse_opt(int key, char *arg, struct argp_state *state,
 		o->freq = n;
 		break;
 	case OPT_NO_PROFILE:
+		if (o->pprof)
+			argp_error(state,
+				   "--pprof writes the CPU samples: drop "
+				   "--no-profile");
 		o->no_profile = true;
 		break;
 	case OPT_KERNEL:
 		o->kernel = true;
 		break;
 	case OPT_TIMELINE:
-		if (!*arg)
-			argp_error(state, "--timeline needs a file name");
+		check_output_opt(state, "timeline", arg, o);
 		o->timeline = arg;
 		break;
 	case OPT_GOROUTINES:
@@ -205,9 +248,8 @@ error_t tracer_parse_opt(int key, char *arg, struct argp_state *state,
 		break;
 	case OPT_FLAMEGRAPH:
 	case OPT_FOLDED:
-		if (!*arg)
-			argp_error(state, "--%s needs a file name",
-				   key == OPT_FOLDED ? "folded" : "flamegraph");
+		check_output_opt(
+		    state, key == OPT_FOLDED ? "folded" : "flamegraph", arg, o);
 		*(key == OPT_FOLDED ? &o->folded : &o->flamegraph) = arg;
 		break;
 	case OPT_BLOCKING:
@@ -217,8 +259,11 @@ error_t tracer_parse_opt(int key, char *arg, struct argp_state *state,
 		o->offcpu = true; /* the kernel view is loaded for it */
 		break;
 	case OPT_PPROF:
-		if (!*arg)
-			argp_error(state, "--pprof needs a file name");
+		check_output_opt(state, "pprof", arg, o);
+		if (o->no_profile)
+			argp_error(state,
+				   "--pprof writes the CPU samples: drop "
+				   "--no-profile");
 		o->pprof = arg;
 		break;
 	case OPT_STACK_MAP_SIZE:
@@ -230,6 +275,12 @@ error_t tracer_parse_opt(int key, char *arg, struct argp_state *state,
 		break;
 	case OPT_SERVE: {
 		char host[256], port[8];
+
+		/* "" would serve every interface: ask for ":PORT" */
+		if (!*arg)
+			argp_error(state, "--serve needs an address (write "
+					  "HOST:PORT, [IPV6]:PORT, :PORT or "
+					  "HOST)");
 
 		if (serve_parse_addr(arg, host, sizeof(host), port,
 				     sizeof(port)))
@@ -256,7 +307,7 @@ error_t tracer_parse_opt(int key, char *arg, struct argp_state *state,
 				   arg);
 		break;
 	default:
-		return rt_parse_global(key, state);
+		return rt_parse_global(key, arg, state);
 	}
 	return 0;
 }
@@ -380,6 +431,20 @@ int tracer_start(struct tracer *tr, pid_t pid, const char *path,
 		};
 
 		err = profile_start(&tr->prof, &popts);
+		if (err == -EACCES && !o->pprof && !flame_wanted(o)) {
+			/* the rest needs no perf event: trace it */
+			rt_warnf("CPU profile off: perf_event_open refused "
+				 "(%s: %s); the rest is traced; --no-profile "
+				 "skips it",
+				 strerror(EACCES), PERF_REFUSED_WHY);
+			profile_stop(&tr->prof);
+			err = 0;
+		} else if (err == -EACCES) {
+			rt_errorf("cannot sample the CPU for --pprof, "
+				  "--flamegraph or --folded: perf_event_open "
+				  "refused (%s: %s)",
+				  strerror(EACCES), PERF_REFUSED_WHY);
+		}
 	}
 	/* the blocking profile: a stack walk per park, only when asked */
 	if (!err && o->blocking) {
@@ -420,6 +485,8 @@ int tracer_start(struct tracer *tr, pid_t pid, const char *path,
 		sample_start(&tr->sample, tracer_read_counts, tr);
 	if (!err)
 		self_stats_attached(); /* --self-stats */
+	/* the session's last attach: give up what is no longer needed */
+	privilege_attached(!err);
 	return err;
 }
 

@@ -49,7 +49,7 @@ enum {
  * rttrace's own cost, for scripts/bench-trace.sh (docs/performance.md);
  * self_stats_* in tracer.c. Its key sits apart from the enum above.
  */
-enum { OPT_SELF_STATS = 0x1ff };
+enum { OPT_SELF_STATS = 0x1ff, OPT_BTF = 0x1fe };
 
 /*
  * RT_GLOBAL_OPTIONS are the argp options every command line level takes
@@ -63,6 +63,9 @@ enum { OPT_SELF_STATS = 0x1ff };
 #define RT_GLOBAL_OPTIONS						\
 	{"verbose", 'v', NULL, 0, "libbpf debug output and rttrace's notes", 0}, \
 	{NULL, 'h', NULL, OPTION_HIDDEN, "Show the full help", 0},	\
+	{"btf", OPT_BTF, "FILE", 0,					\
+	 "The kernel's BTF, for a kernel without /sys/kernel/btf/vmlinux: " \
+	 "raw BTF or a vmlinux ELF with .BTF", 0},			\
 	{"self-stats", OPT_SELF_STATS, NULL, OPTION_HIDDEN,		\
 	 "At exit, rttrace's own RSS, CPU, wall and attach time", 0}
 #define RT_REPORT_OPTIONS						\
@@ -164,7 +167,7 @@ struct tracer {
  * rt_parse_global handles RT_GLOBAL_OPTIONS' keys for an argp parser;
  * ARGP_ERR_UNKNOWN for any other key.
  */
-error_t rt_parse_global(int key, struct argp_state *state);
+error_t rt_parse_global(int key, char *arg, struct argp_state *state);
 
 /*
  * tracer_parse_opt handles RT_REPORT_OPTIONS' and RT_GLOBAL_OPTIONS' keys

@@ -18,7 +18,10 @@
  *     exec'ing (tests/progs/faults.c): rttrace exits with the program's
  *     status, says how it ended, and keeps the counts it gathered — the
  *     gcount calls the program made, exactly; a forked child's calls are
- *     not counted.
+ *     not counted;
+ *   - the program starting and ending 2000 threads fast (goroutines that
+ *     return while locked to their thread): every probe count still
+ *     equals librt's own.
  *
  * IDs, not names: other rttrace sessions may run on this machine at the
  * same time, so "none of rttrace's programs is loaded" is checked for the
@@ -35,29 +38,13 @@
 #include <time.h>
 
 #include "rtt_cmd.h"
+#include "rtt_held.h"
 
 #define TIMEOUT	  120
-#define MAX_IDS	  512
 #define MAX_SITES 256
 /* parkready's ping-pong parks: ~6 s untraced, long enough to outlive a
  * trace of a second or two and the checks after it */
 #define LONG_PARKS "40000000"
-
-static double mono_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void sleep_ms(int ms)
-{
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
 
 /* spawn_bg starts argv with stdout and stderr into ofd and efd (RT_STATS
  * set), and returns its pid without waiting. */
@@ -103,143 +90,6 @@ static pid_t wait_traced_pid(int efd, pid_t rttrace)
 	}
 	ck_abort_msg("rttrace did not say \"Tracing PID\" in 30 s");
 	return -1;
-}
-
-/* ---- what a process holds in the kernel --------------------------------- */
-
-struct held {
-	unsigned int prog[MAX_IDS], link[MAX_IDS];
-	int nprog, nlink, nperf;
-};
-
-static void held_add(unsigned int *ids, int *n, unsigned int id)
-{
-	for (int i = 0; i < *n; i++)
-		if (ids[i] == id)
-			return;
-	if (*n < MAX_IDS)
-		ids[(*n)++] = id;
-}
-
-/*
- * held_scan adds to h the BPF programs and links pid has open (their ids,
- * from /proc/PID/fdinfo) and counts its perf events. Returns false once
- * pid is gone.
- */
-static bool held_scan(pid_t pid, struct held *h)
-{
-	char dir[64], path[320], target[128], line[128];
-	struct dirent *de;
-	DIR *d;
-	int perf = 0;
-
-	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
-	d = opendir(dir);
-	if (!d)
-		return false;
-	while ((de = readdir(d))) {
-		ssize_t n;
-		FILE *f;
-
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		n = readlink(path, target, sizeof(target) - 1);
-		if (n < 0)
-			continue;
-		target[n] = 0;
-		if (strstr(target, "perf_event"))
-			perf++;
-		if (!strstr(target, "bpf-prog") && !strstr(target, "bpf_link"))
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/fdinfo/%s", (int)pid,
-			 de->d_name);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		while (fgets(line, sizeof(line), f)) {
-			unsigned int id;
-
-			if (sscanf(line, "prog_id: %u", &id) == 1 &&
-			    strstr(target, "bpf-prog"))
-				held_add(h->prog, &h->nprog, id);
-			else if (sscanf(line, "link_id: %u", &id) == 1)
-				held_add(h->link, &h->nlink, id);
-		}
-		fclose(f);
-	}
-	closedir(d);
-	if (perf > h->nperf)
-		h->nperf = perf;
-	return true;
-}
-
-/* bpftool_has says whether `bpftool -j KIND show` lists one of ids;
- * *which gets it. */
-static bool bpftool_has(const char *kind, const unsigned int *ids, int n,
-			unsigned int *which)
-{
-	char *argv[] = {"/usr/sbin/bpftool", "-j", (char *)kind, "show", NULL};
-	struct run r = run_cmd(argv, false);
-	bool found = false;
-
-	ck_assert_msg(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0,
-		      "bpftool %s show failed:\n%s", kind, r.err);
-	for (const char *p = r.out; !found && (p = strstr(p, "{\"id\":"));
-	     p++) {
-		unsigned int id = (unsigned int)strtoul(p + 6, NULL, 10);
-
-		for (int i = 0; i < n; i++)
-			if (ids[i] == id) {
-				*which = id;
-				found = true;
-			}
-	}
-	run_free(&r);
-	return found;
-}
-
-/*
- * check_released waits (10 s at most: links and programs are freed after
- * RCU grace periods) until none of h's programs and links is loaded.
- */
-static void check_released(const struct held *h)
-{
-	unsigned int id = 0;
-	bool prog = true, link = true;
-
-	for (double t0 = mono_s(); mono_s() - t0 < 10;) {
-		prog = bpftool_has("prog", h->prog, h->nprog, &id);
-		link = !prog && bpftool_has("link", h->link, h->nlink, &id);
-		if (!prog && !link)
-			return;
-		sleep_ms(100);
-	}
-	ck_abort_msg("10 s after rttrace ended, bpftool still shows its %s "
-		     "%u",
-		     prog ? "program" : "link", id);
-}
-
-/* check_no_uprobe_events checks that tracefs (if mounted) has no uprobe
- * event on path: uprobe_multi links make none, and must leave none. */
-static void check_no_uprobe_events(const char *path)
-{
-	const char *files[] = {"/sys/kernel/tracing/uprobe_events",
-			       "/sys/kernel/debug/tracing/uprobe_events"};
-
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		int fd = open(files[i], O_RDONLY);
-		char buf[65536];
-		ssize_t n;
-
-		if (fd < 0)
-			continue;
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		buf[n > 0 ? n : 0] = 0;
-		ck_assert_msg(strstr(buf, path) == NULL,
-			      "%s still names %s:\n%s", files[i], path, buf);
-	}
 }
 
 /* ---- probe sites, read from outside ------------------------------------ */
@@ -711,6 +561,60 @@ START_TEST(test_exec_is_reported_with_the_counts_kept)
 }
 END_TEST
 
+/*
+ * Threads started and ended fast: 2000 goroutines each lock their thread
+ * and return still locked, which ends it (tests/progs/faults.c threads).
+ * --sample auto (the default) keeps per-thread counts in librt until a
+ * firing reports them, so an M that ends must not take its events with
+ * it; --kernel keeps a record per thread. Every probe count must equal
+ * librt's own, and the threads really were started and ended.
+ */
+#define THREADS_N "2000"
+
+START_TEST(test_threads_started_and_ended_fast_are_counted_exactly)
+{
+	char *rttrace = build_path("rttrace");
+	char *prog = build_path("tests/progs/faults");
+	char *argv[] = {rttrace, "trace",   "--kernel",	   "--json",  "--",
+			prog,	 "threads", STR(GCOUNT_N), THREADS_N, NULL};
+	long long own[RT_PROBE_NUM], bpf[RT_PROBE_NUM];
+	const char *sched, *mean;
+	unsigned int threads = 0;
+	double gmean = 0;
+	struct run r;
+
+	require_file(rttrace);
+	require_file(prog);
+	r = run_cmd(argv, true);
+	check_exited_ok(&r);
+	ck_assert_msg(strstr(r.out, "faults: threads=" THREADS_N) != NULL,
+		      "the threads did not all run:\n%s", r.out);
+	sched = strstr(r.err, "rt-stats: sched ");
+	ck_assert_msg(sched && (sched = strstr(sched, "threads=")) &&
+			  sscanf(sched, "threads=%u", &threads) == 1,
+		      "no rt-stats sched line:\n%s", r.err);
+	ck_assert_msg(threads > (unsigned int)atoi(THREADS_N),
+		      "librt started %u threads for %s locked goroutines",
+		      threads, THREADS_N);
+	rt_stats_counts(r.err, own);
+	json_probe_counts(r.out, bpf);
+	check_counts_equal(&r, bpf, own);
+	ck_assert_int_eq(bpf[RT_PROBE_ID_lockosthread], atoi(THREADS_N));
+	ck_assert_int_eq(bpf[RT_PROBE_ID_gcount],
+			 GCOUNT_N + 10 * atoi(THREADS_N));
+	/* gcount is never below 1 (the caller runs): a mean below it counted
+	 * the events librt reports only at exit, which carry no result (each
+	 * ended M reports its own) */
+	mean = strstr(r.out, "\"mean_result\":");
+	ck_assert_msg(mean && sscanf(mean, "\"mean_result\": %lf", &gmean) == 1,
+		      "no gcount mean_result in the JSON");
+	ck_assert_msg(gmean >= 1, "gcount mean result %.3f < 1", gmean);
+	run_free(&r);
+	free(rttrace);
+	free(prog);
+}
+END_TEST
+
 static Suite *faults_suite(void)
 {
 	Suite *s = suite_create("faults");
@@ -726,6 +630,8 @@ static Suite *faults_suite(void)
 	tcase_add_test(tc, test_early_exit_is_reported_with_the_counts_kept);
 	tcase_add_test(tc, test_forked_child_is_not_counted);
 	tcase_add_test(tc, test_exec_is_reported_with_the_counts_kept);
+	tcase_add_test(tc,
+		       test_threads_started_and_ended_fast_are_counted_exactly);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -18,6 +18,12 @@
  *               parent waits for it, prints "faults: child=M status=S",
  *               then calls rt_num_goroutine N more times and returns
  *   exec P A..  execs P with arguments A..: a program that is not this one
+ *   threads M   starts M goroutines, THREADS_AT_ONCE at a time, each of
+ *               which locks its thread (rt_lock_os_thread), calls
+ *               rt_num_goroutine THREAD_GCOUNTS times and returns still
+ *               locked, which ends its thread (goexit0 + mexit in Go): M
+ *               threads started and ended fast; prints "faults: threads=M
+ *               gcount=G" (G the calls on those threads) and returns 0
  *
  * Run it with RT_STATS=1 for librt's own counts (fork: the parent's).
  */
@@ -29,6 +35,10 @@
 
 #include "rt.h"
 #include "../rt_note.h"
+
+/* threads: goroutines locked at once, and each one's gcount calls */
+#define THREADS_AT_ONCE 8
+#define THREAD_GCOUNTS	10
 
 struct args {
 	int argc;
@@ -50,6 +60,34 @@ static void early_exit(void *arg)
 {
 	(void)arg;
 	exit(3);
+}
+
+/* locked_and_gone ends its thread: it returns while locked to it. */
+static void locked_and_gone(void *arg)
+{
+	rtt_join *j = arg;
+
+	rt_lock_os_thread();
+	for (int i = 0; i < THREAD_GCOUNTS; i++)
+		rt_num_goroutine();
+	rtt_join_done(j);
+}
+
+static void do_threads(struct args *a)
+{
+	long m = a->argc > 3 ? strtol(a->argv[3], NULL, 10) : 1000;
+
+	for (long started = 0; started < m;) {
+		long batch = m - started < THREADS_AT_ONCE ? m - started
+							   : THREADS_AT_ONCE;
+
+		rtt_join_add(&a->j, batch);
+		for (long i = 0; i < batch; i++)
+			rt_go(locked_and_gone, &a->j);
+		rtt_join_wait(&a->j);
+		started += batch;
+	}
+	printf("faults: threads=%ld gcount=%ld\n", m, m * THREAD_GCOUNTS);
 }
 
 static void do_fork(struct args *a)
@@ -96,6 +134,8 @@ static void mainfn(void *arg)
 		rtt_join_wait(&a->j); /* never done: exit(3) comes first */
 	} else if (strcmp(mode, "fork") == 0) {
 		do_fork(a);
+	} else if (strcmp(mode, "threads") == 0) {
+		do_threads(a);
 	} else if (strcmp(mode, "exec") == 0 && a->argc > 3) {
 		execv(a->argv[3], a->argv + 3);
 		perror("faults: exec");
