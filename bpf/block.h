@@ -17,7 +17,8 @@
 /* Entries of the stack map and of the blocked hash (--stack-map-size). */
 #define BLOCK_MAX_STACKS 16384
 
-/* Default size of the parked map (--max-goroutines). */
+/* Default size of the parked map (--max-goroutines, which sizes
+ * kernel.bpf.c's gentry map too). */
 #define BLOCK_MAX_GOROUTINES (1 << 20)
 
 /* A reason outside librt's enum (a runtime bug) is kept under this one. */
@@ -57,8 +58,9 @@ struct block_val {
  *   PARKED_FULL      the parked map was full: that park is not timed;
  *   BLOCKED_FULL     the blocked hash was full: that park's time is lost;
  *   BLOCKED_LOST_NS  the nanoseconds lost so;
- *   READY_UNPARKED   goready of a goroutine whose gopark was not seen
- *                    (parked before rttrace attached).
+ *   READY_UNPARKED   goready of a goroutine whose gopark was not
+ *                    recorded (parked before rttrace attached, or
+ *                    PARKED_FULL).
  */
 enum block_stat {
 	BLOCK_PARKS,

@@ -159,6 +159,7 @@ enum kernel_error {
 #define KERNEL_MAX_STACKS     8192
 #define KERNEL_MAX_STACK_KEYS 16384
 #define KERNEL_MAX_DEPTH      127
+/* gentry's default size; rttrace --max-goroutines sets it */
 #define KERNEL_MAX_GOROUTINES (1 << 20)
 
 /* x86-64 system call numbers (raw_syscalls' id) */

@@ -79,8 +79,4 @@ struct sched_stats {
 	struct hist sched;		    /* runnable -> running */
 };
 
-/* Default size of the per-goroutine maps (chan, block, kernel,
- * timeline); rttrace --max-goroutines overrides it. */
-#define SCHED_MAX_GOROUTINES (1 << 20)
-
 #endif /* RTTRACE_SCHED_H */

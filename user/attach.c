@@ -90,6 +90,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		if (!env.pid)
 			argp_error(state, "-p PID is required");
+		tracer_check_opts(state, &env.report);
 		break;
 	default:
 		return tracer_parse_opt(key, arg, state, &env.report);

@@ -22,6 +22,7 @@
 #include "block.skel.h"
 #include "block_user.h"
 #include "flamegraph.h"
+#include "json.h"
 #include "map_helpers.h"
 #include "privilege.h"
 #include "probe_attach.h"
@@ -77,12 +78,12 @@ static void snapper_join(struct block_session *b)
 int block_start(struct block_session *b, const struct block_opts *o,
 		const char *path, const struct usdt_probes *probes)
 {
-	unsigned int max_g =
-	    o->max_goroutines ? o->max_goroutines : BLOCK_MAX_GOROUTINES;
 	sigset_t all, old;
 	int err;
 
 	memset(b, 0, sizeof(*b));
+	b->max_goroutines =
+	    o->max_goroutines ? o->max_goroutines : BLOCK_MAX_GOROUTINES;
 	b->max_stacks = o->max_stacks ? o->max_stacks : BLOCK_MAX_STACKS;
 	b->ncpus = probe_ncpus();
 	if (b->ncpus < 0)
@@ -91,7 +92,8 @@ int block_start(struct block_session *b, const struct block_opts *o,
 	if (!b->skel)
 		return probe_open_failed();
 	b->skel->rodata->targ_tgid = o->tgid;
-	err = probe_size_map(b->skel->maps.parked, max_g, "parked goroutines");
+	err = probe_size_map(b->skel->maps.parked, b->max_goroutines,
+			     "parked goroutines");
 	if (!err)
 		err = probe_size_map(b->skel->maps.stacks, b->max_stacks,
 				     "blocking stack");
@@ -241,16 +243,14 @@ static int symbolize_stack(struct block_session *b, int fd, int32_t id,
 	return out->oom ? -ENOMEM : err;
 }
 
-int block_collect(struct block_session *b)
+int block_read_stats(struct block_session *b)
 {
-	struct block_key *keys = NULL;
-	struct block_val *vals = NULL;
 	uint64_t *pk = NULL;
 	void *pv = NULL;
-	size_t n = 0, np = 0;
-	int err, fd;
+	size_t np = 0;
+	int err;
 
-	if (b->collected)
+	if (b->stats_read)
 		return 0;
 	err = map_sum_u64(b->skel->maps.stats, b->ncpus, b->stats,
 			  BLOCK_STAT_NUM, 1);
@@ -261,6 +261,22 @@ int block_collect(struct block_session *b)
 		free(pk);
 		free(pv);
 	}
+	b->stats_read = true;
+	return 0;
+}
+
+int block_collect(struct block_session *b)
+{
+	struct block_key *keys = NULL;
+	struct block_val *vals = NULL;
+	size_t n = 0;
+	int err, fd;
+
+	if (b->collected)
+		return 0;
+	err = block_read_stats(b);
+	if (err)
+		return err;
 	usyms_snapshot(b->usyms);
 	err =
 	    map_dump(b->skel->maps.blocked, (void **)&keys, (void **)&vals, &n);
@@ -343,14 +359,49 @@ int block_folded(struct block_session *b, const char *reason,
 	return 0;
 }
 
-void block_report_warnings(const struct block_session *b)
+static void json_kv(struct json *j, const char *key, uint64_t v)
+{
+	json_key(j, key);
+	json_uint(j, v);
+}
+
+void block_json_key(struct json *j, struct block_session *b)
+{
+	const uint64_t *st = b->stats;
+
+	if (!b->skel || block_read_stats(b))
+		return;
+	json_key(j, "blocking");
+	json_object_begin(j);
+	json_kv(j, "parks", st[BLOCK_PARKS]);
+	json_kv(j, "parks_ended", st[BLOCK_READIES]);
+	json_kv(j, "still_parked", b->still_parked);
+	json_kv(j, "max_goroutines", b->max_goroutines);
+	json_kv(j, "max_stacks", b->max_stacks);
+	/* the stat names of block.h, as the other concerns' "errors" */
+	json_key(j, "errors");
+	json_object_begin(j);
+	json_kv(j, "goroutines_map_full", st[BLOCK_PARKED_FULL]);
+	json_kv(j, "stack_map_full", st[BLOCK_STACK_FULL]);
+	json_kv(j, "stack_collision", st[BLOCK_STACK_COLLISION]);
+	json_kv(j, "stack_other", st[BLOCK_STACK_OTHER]);
+	json_kv(j, "blocked_map_full", st[BLOCK_BLOCKED_FULL]);
+	json_kv(j, "blocked_lost_ns", st[BLOCK_BLOCKED_LOST_NS]);
+	json_kv(j, "ready_unparked", st[BLOCK_READY_UNPARKED]);
+	json_object_end(j);
+	json_object_end(j);
+}
+
+void block_report_warnings(struct block_session *b)
 {
 	const uint64_t *st = b->stats;
 	uint64_t lost = st[BLOCK_STACK_COLLISION] + st[BLOCK_STACK_FULL] +
 			st[BLOCK_STACK_OTHER];
 
-	if (!b->collected)
+	/* once per session: the report and each export may ask */
+	if (!b->skel || b->warned || block_read_stats(b))
 		return;
+	b->warned = true;
 	if (lost)
 		rt_warnf("blocking profile: %llu of %llu parks without their "
 			 "stack (stack map full: %llu, bucket taken: %llu, "
@@ -363,9 +414,12 @@ void block_report_warnings(const struct block_session *b)
 			 (unsigned long long)st[BLOCK_STACK_OTHER],
 			 b->max_stacks);
 	if (st[BLOCK_PARKED_FULL])
-		rt_warnf("blocking profile: %llu parks not timed: the parked "
-			 "goroutines map was full; raise --max-goroutines",
-			 (unsigned long long)st[BLOCK_PARKED_FULL]);
+		rt_warnf("blocking profile: %llu of %llu parks not timed: the "
+			 "parked goroutines map was full (%u goroutines); "
+			 "raise --max-goroutines",
+			 (unsigned long long)st[BLOCK_PARKED_FULL],
+			 (unsigned long long)st[BLOCK_PARKS],
+			 b->max_goroutines);
 	if (st[BLOCK_BLOCKED_FULL])
 		rt_warnf("blocking profile: %llu parks (%.3f s blocked) lost: "
 			 "the blocked-stacks map was full (%u entries); raise "
@@ -373,8 +427,9 @@ void block_report_warnings(const struct block_session *b)
 			 (unsigned long long)st[BLOCK_BLOCKED_FULL],
 			 st[BLOCK_BLOCKED_LOST_NS] / 1e9, b->max_stacks);
 	if (st[BLOCK_READY_UNPARKED])
-		rt_notef("blocking profile: %llu goreadies of goroutines "
-			 "parked before rttrace attached, not timed",
+		rt_notef("blocking profile: %llu goreadies of parks not "
+			 "recorded (parked before rttrace attached, or when "
+			 "the parked map was full), not timed",
 			 (unsigned long long)st[BLOCK_READY_UNPARKED]);
 	if (b->still_parked)
 		rt_notef("blocking profile: %llu goroutines still parked at "
@@ -402,4 +457,6 @@ void block_stop(struct block_session *b)
 	b->runtime_names = NULL;
 	b->nruntime = 0;
 	b->collected = false;
+	b->stats_read = false;
+	b->warned = false;
 }

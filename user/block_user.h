@@ -18,6 +18,7 @@
 #include "usdt_check.h"
 
 struct folded;
+struct json;
 struct probe_link; /* probe_attach.h */
 
 struct block_opts {
@@ -37,11 +38,15 @@ struct block_session {
 	struct block_bpf *skel;
 	struct probe_link *links[RT_PROBE_NUM];
 	int ncpus;
-	unsigned int max_stacks;
+	unsigned int max_goroutines; /* the parked map's size */
+	unsigned int max_stacks;     /* the stack and blocked maps' */
 	struct usyms *usyms;
 	pthread_t snapper; /* refreshes usyms' snapshot while the pid runs */
 	bool snapper_started;
 	atomic_bool snapper_stop;
+	/* stats and still_parked: read once, by block_read_stats */
+	bool stats_read;
+	bool warned; /* block_report_warnings printed them */
 	/* read once, by the first block_folded or block_collect */
 	bool collected;
 	struct block_entry *entries;
@@ -84,8 +89,23 @@ int block_collect(struct block_session *b);
 int block_folded(struct block_session *b, const char *reason,
 		 struct folded *out);
 
-/* block_report_warnings prints on stderr what could not be recorded. */
-void block_report_warnings(const struct block_session *b);
+/*
+ * block_read_stats reads what block.bpf.c counted (stats, and the
+ * goroutines still parked) once: later calls, and block_collect, keep
+ * that reading. Returns 0 or -errno.
+ */
+int block_read_stats(struct block_session *b);
+
+/*
+ * block_json_key writes "blocking": the parks seen and, under "errors",
+ * every count of what could not be recorded (block.h's enum block_stat);
+ * nothing when --blocking was not loaded. Reads the stats if not yet.
+ */
+void block_json_key(struct json *j, struct block_session *b);
+
+/* block_report_warnings prints on stderr what could not be recorded,
+ * once per session (later calls print nothing). */
+void block_report_warnings(struct block_session *b);
 
 /* block_stop detaches and frees everything; b may be zeroed. */
 void block_stop(struct block_session *b);

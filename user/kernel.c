@@ -84,7 +84,8 @@ static const char *const error_text[KERR_NUM] = {
     /* counted per event: a thread past the map's 4096 misses many */
     [KERR_MS_FULL] = "events of threads not recorded: the thread map "
 		     "(4096 threads, alive or ended) is full",
-    [KERR_ENTRY_FULL] = "goroutine entry functions not recorded",
+    [KERR_ENTRY_FULL] = "goroutine entry functions not recorded: the "
+			"goroutines map is full; raise --max-goroutines",
     [KERR_RUN_FULL] = "on-CPU slices not attributed to an entry function",
     [KERR_GFUTEX_FULL] = "futex waits not attributed to a goroutine",
     [KERR_STACK_LOST] = "off-CPU periods without their user stack",
@@ -167,6 +168,15 @@ static int load_attach(struct kernel_session *k, const struct kernel_opts *o,
 	}
 	for (int i = 0; i < 6; i++)
 		bpf_program__set_autoload(skip[i], false);
+	/* goroutine-keyed, not preallocated: --max-goroutines */
+	err = probe_size_map(k->skel->maps.gentry,
+			     o->max_goroutines ? o->max_goroutines
+					       : KERNEL_MAX_GOROUTINES,
+			     "goroutine entries");
+	if (err) {
+		*what = "size the gentry map for";
+		return err;
+	}
 	probe_prepare(k->skel->obj);
 	err = kernel_bpf__load(k->skel);
 	if (err) {
@@ -846,7 +856,16 @@ void kernel_report_warnings(const struct kernel_result *r)
 				 error_text[i]);
 }
 
-int kernel_print(FILE *f, const struct kernel_session *k)
+/* warn_once prints r's warnings the first time a report of k asks. */
+static void warn_once(struct kernel_session *k, const struct kernel_result *r)
+{
+	if (k->warned)
+		return;
+	k->warned = true;
+	kernel_report_warnings(r);
+}
+
+int kernel_print(FILE *f, struct kernel_session *k)
 {
 	struct kernel_result r;
 	int err;
@@ -858,12 +877,12 @@ int kernel_print(FILE *f, const struct kernel_session *k)
 		return err;
 	kernel_report_text(f, &r, k->nsec);
 	fflush(f);
-	kernel_report_warnings(&r);
+	warn_once(k, &r);
 	kernel_result_free(&r);
 	return 0;
 }
 
-void kernel_json_key(struct json *j, const struct kernel_session *k)
+void kernel_json_key(struct json *j, struct kernel_session *k)
 {
 	struct kernel_result r;
 
@@ -871,7 +890,7 @@ void kernel_json_key(struct json *j, const struct kernel_session *k)
 		return;
 	json_key(j, "kernel");
 	kernel_report_json(j, &r, k->nsec);
-	kernel_report_warnings(&r);
+	warn_once(k, &r);
 	kernel_result_free(&r);
 }
 

@@ -28,6 +28,7 @@ struct usyms;
 struct kernel_opts {
 	pid_t tgid; /* the process; required (the tracepoints see all) */
 	bool nsec;  /* histogram slots in ns rather than us */
+	unsigned int max_goroutines; /* gentry; 0: KERNEL_MAX_GOROUTINES */
 };
 
 struct kernel_session {
@@ -42,6 +43,7 @@ struct kernel_session {
 	pthread_t snapper;   /* refreshes usyms' maps while pid runs */
 	bool snapper_started;
 	atomic_bool snapper_stop;
+	bool warned; /* kernel_print or kernel_json_key printed the warnings */
 };
 
 /* An entry function and the time an M ran goroutines started with it. */
@@ -119,11 +121,12 @@ void kernel_report_warnings(const struct kernel_result *r);
 /*
  * kernel_print and kernel_json_key are what a report calls: read k (as
  * loaded, with its nsec), print the text section or write the "kernel"
- * key and its object, then the warnings on stderr; nothing when k is not
- * loaded (no --kernel). kernel_print returns 0 or -errno.
+ * key and its object, then the warnings on stderr (once per session: run
+ * writes both forms); nothing when k is not loaded (no --kernel).
+ * kernel_print returns 0 or -errno.
  */
-int kernel_print(FILE *f, const struct kernel_session *k);
-void kernel_json_key(struct json *j, const struct kernel_session *k);
+int kernel_print(FILE *f, struct kernel_session *k);
+void kernel_json_key(struct json *j, struct kernel_session *k);
 
 /*
  * kernel_offcpu_folded folds the off-CPU stacks: "[reason];outer;...;inner"

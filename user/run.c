@@ -161,6 +161,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		if (!env.ex_arg)
 			argp_error(state, "no EXERCISE given (rttrace list "
 					  "names them)");
+		tracer_check_opts(state, &env.report);
 		break;
 	default:
 		return tracer_parse_opt(key, arg, state, &env.report);
@@ -324,14 +325,16 @@ double traced_ns_op(const struct variant_run *v)
 /* ---- running a variant -----------------------------------------------------
  */
 
-/* timeline_json adds --timeline's goroutine analysis and --kernel's
- * "kernel" key to the JSON report; arg is the tracer. */
+/* timeline_json adds --timeline's goroutine analysis, --kernel's
+ * "kernel" key and --blocking's "blocking" to the JSON report; arg is the
+ * tracer. */
 static void timeline_json(struct json *j, void *arg)
 {
 	struct tracer *tr = arg;
 
 	timeline_report_json(j, &tr->timeline);
 	kernel_json_key(j, &tr->kernel);
+	block_json_key(j, &tr->block);
 }
 
 /* keep_report is trace_program's report: read the maps, keep both forms. */
@@ -368,6 +371,7 @@ static int keep_report(struct tracer *tr, const struct sched_target *t,
 	sched_report_json_with(f, t, v->d, env.report.nsec, timeline_json, tr);
 	fclose(f);
 	report_warnings(&tr->sched, v->d);
+	block_report_warnings(&tr->block); /* --blocking's losses */
 	v->t = *t;
 	/* the CPU samples, for the exporters and `rttrace report` */
 	if (tr->prof.skel && profile_collect(&tr->prof, &v->prof) == 0)

@@ -25,15 +25,12 @@ struct probe_link; /* probe_attach.h */
 struct sched_opts {
 	pid_t tgid; /* process to count */
 	bool nsec;  /* histogram slots in ns rather than us */
-	unsigned int
-	    max_goroutines; /* goid map size; 0: SCHED_MAX_GOROUTINES */
 };
 
 struct sched_session {
 	struct sched_bpf *skel;
 	struct probe_link *links[RT_PROBE_NUM]; /* NULL: probe not in binary */
 	int ncpus; /* possible CPUs, per-CPU maps */
-	unsigned int max_goroutines;
 };
 
 /* What the BPF maps hold, summed over CPUs. */

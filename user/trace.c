@@ -130,6 +130,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			    "rttrace trace [OPTIONS] -- PROGRAM [ARGS...])\n");
 			exit(RTTRACE_EXIT_USAGE);
 		}
+		tracer_check_opts(state, &env.report);
 		break;
 	default:
 		return tracer_parse_opt(key, arg, state, &env.report);

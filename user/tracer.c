@@ -312,6 +312,17 @@ error_t tracer_parse_opt(int key, char *arg, struct argp_state *state,
 	return 0;
 }
 
+void tracer_check_opts(struct argp_state *state, const struct tracer_opts *o)
+{
+	/* with neither --blocking nor --offcpu, the CPU flamegraph is all
+	 * --flamegraph and --folded would write: no samples, no file */
+	if (o->no_profile && flame_wanted(o) && !o->blocking && !o->offcpu)
+		argp_error(state,
+			   "--%s needs the CPU samples: drop --no-profile, or "
+			   "add --blocking or --offcpu",
+			   o->flamegraph ? "flamegraph" : "folded");
+}
+
 void tracer_pinned(const struct tracer_opts *o, bool pinned[RT_PROBE_NUM])
 {
 	memset(pinned, 0, RT_PROBE_NUM * sizeof(pinned[0]));
@@ -383,7 +394,6 @@ int tracer_start(struct tracer *tr, pid_t pid, const char *path,
 	struct sched_opts sopts = {
 	    .tgid = pid,
 	    .nsec = o->nsec,
-	    .max_goroutines = o->max_goroutines,
 	};
 	struct mem_opts mopts = {.tgid = pid, .nsec = o->nsec};
 	struct chan_opts copts = {
@@ -472,7 +482,11 @@ int tracer_start(struct tracer *tr, pid_t pid, const char *path,
 	}
 	/* the kernel's view: tracepoints joined to the goroutines */
 	if (!err && (o->kernel || o->offcpu)) {
-		struct kernel_opts kopts = {.tgid = pid, .nsec = o->nsec};
+		struct kernel_opts kopts = {
+		    .tgid = pid,
+		    .nsec = o->nsec,
+		    .max_goroutines = o->max_goroutines,
+		};
 
 		err = kernel_start(&tr->kernel, &kopts, path, probes);
 	}
@@ -503,6 +517,7 @@ static void signatures_json(struct json *j, void *arg)
 	sig_json(j, x->sig);
 	timeline_report_json(j, &x->tr->timeline);
 	kernel_json_key(j, &x->tr->kernel);
+	block_json_key(j, &x->tr->block);
 }
 
 /* note_top_stacks shows the hottest sampled stacks with --verbose, so the
@@ -595,6 +610,7 @@ int tracer_report(struct tracer *tr, const struct sched_target *t,
 	}
 	fflush(stdout);
 	report_warnings(&tr->sched, d);
+	block_report_warnings(&tr->block); /* --blocking's losses */
 	if (profiled) {
 		profile_report_warnings(&tr->prof, &prof);
 		if (rttrace_env.verbose)

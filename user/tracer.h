@@ -72,7 +72,8 @@ enum { OPT_SELF_STATS = 0x1ff, OPT_BTF = 0x1fe };
 	{"json", 'j', NULL, 0, "Print the report as JSON", 0},		\
 	{"nsec", OPT_NSEC, NULL, 0, "Histograms in nanoseconds (default usecs)", 0}, \
 	{"max-goroutines", OPT_MAX_GOROUTINES, "N", 0,			\
-	 "Goroutines timed at once (default 1048576)", 0},		\
+	 "Goroutines tracked at once: parked ones (--blocking), and "	\
+	 "live ones' entry functions (--kernel) (default 1048576)", 0}, \
 	{"live", OPT_LIVE, NULL, 0,					\
 	 "Redraw the report every --interval while it runs", 0},	\
 	{"interval", OPT_INTERVAL, "D", 0,				\
@@ -175,6 +176,13 @@ error_t rt_parse_global(int key, char *arg, struct argp_state *state);
  */
 error_t tracer_parse_opt(int key, char *arg, struct argp_state *state,
 			 struct tracer_opts *o);
+
+/*
+ * tracer_check_opts refuses (argp_error: exit 2, one line) the option
+ * combinations that tracer_parse_opt cannot see one option at a time;
+ * the parsers call it at ARGP_KEY_END.
+ */
+void tracer_check_opts(struct argp_state *state, const struct tracer_opts *o);
 
 /*
  * tracer_start loads every concern whose probes the binary at path has,

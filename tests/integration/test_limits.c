@@ -18,9 +18,13 @@
  *   - RLIMIT_MEMLOCK of 0: this kernel charges BPF memory to the memory
  *     cgroup, so rttrace traces as usual;
  *   - a tiny --ringbuf-size with --timeline, --stack-map-size with the CPU
- *     profile and --blocking, --max-goroutines with --blocking: the loss is
- *     a warning naming the option to raise, a number in --json, and every
- *     per-probe count still equals librt's own (RT_STATS=1).
+ *     profile, --max-goroutines with --blocking: the loss is a warning
+ *     naming the option to raise, a number in --json, and every per-probe
+ *     count still equals librt's own (RT_STATS=1);
+ *   - maps of fixed size overflowing: --kernel's thread map (5000 threads
+ *     started and ended, KERNEL_MAX_THREADS 4096) and the channel map
+ *     (20000 channels blocked on, CHAN_MAX_CHANNELS 16384): the loss is a
+ *     warning and a number in --json, and every per-probe count is exact.
  *
  * Not linked with librt; run as root from the repository root,
  * $RTTRACE_BUILD naming the build (default "build").
@@ -37,6 +41,7 @@
 
 #include "rtt_cmd.h"
 #include "rtt_held.h"
+#include "../../bpf/chan.h" /* CHAN_MAX_CHANNELS */
 
 #define TIMEOUT	    120
 #define VMLINUX_BTF "/sys/kernel/btf/vmlinux"
@@ -467,6 +472,182 @@ START_TEST(test_tiny_stack_map_losses_are_counted_and_named)
 }
 END_TEST
 
+/* what a failure message quotes of a report at most: libcheck refuses
+ * longer messages ("Message string too long") */
+#define MSG_MAX 2000
+
+/* lines_with counts text's lines that contain needle. */
+static int lines_with(const char *text, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = text; p && *p;) {
+		const char *eol = strchrnul(p, '\n');
+		const char *hit = strstr(p, needle);
+
+		n += hit && hit < eol;
+		p = *eol ? eol + 1 : NULL;
+	}
+	return n;
+}
+
+/* report_member returns the report's own member key (an object) and its
+ * end in *oend; fails if it is missing. */
+static const char *report_member(const char *out, const char *key,
+				 const char **oend)
+{
+	const char *start, *end, *obj;
+
+	start = json_report(out, &end);
+	obj = json_member_object(start, end, key, oend);
+	ck_assert_msg(obj != NULL, "no \"%s\" object in the report:\n%.*s", key,
+		      MSG_MAX, start);
+	return obj;
+}
+
+/* errors_uint reads obj's "errors": {key: N}; fails if it is missing. */
+static long long errors_uint(const char *obj, const char *end, const char *key)
+{
+	const char *errs, *eend = NULL;
+	long long v;
+
+	errs = json_member_object(obj, end, "errors", &eend);
+	ck_assert_msg(errs != NULL, "no \"errors\" in:\n%.*s",
+		      (int)(end - obj + 1 < MSG_MAX ? end - obj + 1 : MSG_MAX),
+		      obj);
+	v = json_member_uint(errs, eend, key);
+	ck_assert_msg(
+	    v >= 0, "no \"%s\" in:\n%.*s", key,
+	    (int)(eend - errs + 1 < MSG_MAX ? eend - errs + 1 : MSG_MAX), errs);
+	return v;
+}
+
+/* manychans' goroutines parked at once, and channels blocked on: more
+ * than the channel map holds */
+#define MC_CHANNELS   20000
+#define MC_CHANNELS_S "20000"
+_Static_assert(MC_CHANNELS > CHAN_MAX_CHANNELS, "fill the channel map");
+
+START_TEST(test_tiny_max_goroutines_parks_lost_are_counted_and_named)
+{
+	char *rttrace = build_path("rttrace");
+	char *prog = build_path("tests/progs/manychans");
+	char *argv[] = {
+	    rttrace, "trace", "--json", "--blocking",  "--max-goroutines",
+	    "16",    "--",    prog,	MC_CHANNELS_S, NULL};
+	long long own[RT_PROBE_NUM], parks, ended, full, still;
+	const char *blk, *bend = NULL;
+	struct bg_run b;
+
+	require_file(rttrace);
+	require_file(prog);
+	b = run_in_world(argv, WORLD_AS_IS);
+	check_exact(&b.r);
+	ck_assert_msg(strstr(b.r.out, "manychans: channels=" MC_CHANNELS_S
+				      " received=" MC_CHANNELS_S),
+		      "manychans lost values under tracing:\n%.*s", MSG_MAX,
+		      b.r.out);
+	blk = report_member(b.r.out, "blocking", &bend);
+	ck_assert_int_eq(json_member_uint(blk, bend, "max_goroutines"), 16);
+	full = errors_uint(blk, bend, "goroutines_map_full");
+	ck_assert_msg(full > 0,
+		      "%d goroutines parked at once in a 16-entry map, and "
+		      "none lost:\n%.*s",
+		      MC_CHANNELS, MSG_MAX, b.r.out);
+	/* every park is timed, lost to the full map, or still parked */
+	rt_stats_counts(b.r.err, own);
+	parks = json_member_uint(blk, bend, "parks");
+	ended = json_member_uint(blk, bend, "parks_ended");
+	still = json_member_uint(blk, bend, "still_parked");
+	ck_assert_int_eq(parks, own[RT_PROBE_ID_gopark]);
+	ck_assert_msg(ended > 0 && still >= 0 && ended + full + still == parks,
+		      "parks %lld != ended %lld + lost %lld + still parked "
+		      "%lld",
+		      parks, ended, full, still);
+	ck_assert_msg(
+	    lines_with(b.r.err, "--max-goroutines") == 1 &&
+		lines_with(b.r.err, "parked goroutines map") == 1,
+	    "not one warning naming the map and --max-goroutines:\n%s",
+	    b.r.err);
+	run_free(&b.r);
+	free(rttrace);
+	free(prog);
+}
+END_TEST
+
+START_TEST(test_thread_map_overflow_is_counted_and_named)
+{
+	char *rttrace = build_path("rttrace");
+	char *prog = build_path("tests/progs/faults");
+	char *argv[] = {rttrace, "trace",   "--kernel", "--json", "--",
+			prog,	 "threads", "300",	"5000",	  NULL};
+	const char *k, *kend = NULL;
+	struct bg_run b;
+	long long full;
+
+	require_file(rttrace);
+	require_file(prog);
+	b = run_in_world(argv, WORLD_AS_IS);
+	check_exact(&b.r);
+	ck_assert_msg(strstr(b.r.out, "faults: threads=5000 gcount=50000"),
+		      "faults threads did not run to its end:\n%.*s", MSG_MAX,
+		      b.r.out);
+	k = report_member(b.r.out, "kernel", &kend);
+	full = errors_uint(k, kend, "threads_map_full");
+	ck_assert_msg(full > 0,
+		      "5000 threads in a 4096-thread map, and none lost");
+	ck_assert_msg(lines_with(b.r.err, "rttrace: warning: --kernel") == 1 &&
+			  lines_with(b.r.err, "the thread map") == 1,
+		      "not one warning naming the thread map:\n%s", b.r.err);
+	run_free(&b.r);
+	free(rttrace);
+	free(prog);
+}
+END_TEST
+
+/*
+ * Each of manychans' channels sees one blocked operation, so the channel
+ * map holds the first CHAN_MAX_CHANNELS and the rest are lost, exactly.
+ * --sample off: sampled, chansend and chanrecv would fire for only some
+ * of the blocked operations, and how many channels reach the map would
+ * depend on the rates auto measured.
+ */
+START_TEST(test_channel_map_overflow_is_counted_and_named)
+{
+	char *rttrace = build_path("rttrace");
+	char *prog = build_path("tests/progs/manychans");
+	char *argv[] = {rttrace, "trace", "--json",	 "--sample", "off",
+			"--",	 prog,	  MC_CHANNELS_S, NULL};
+	const char *ch, *chend = NULL, *send, *send_end = NULL, *recv,
+			*recv_end = NULL;
+	long long blocked;
+	struct bg_run b;
+
+	require_file(rttrace);
+	require_file(prog);
+	b = run_in_world(argv, WORLD_AS_IS);
+	check_exact(&b.r);
+	ch = report_member(b.r.out, "channels", &chend);
+	send = json_member_object(ch, chend, "sends", &send_end);
+	recv = json_member_object(ch, chend, "receives", &recv_end);
+	ck_assert_ptr_nonnull(send);
+	ck_assert_ptr_nonnull(recv);
+	/* the totals do not depend on the map: one block per channel */
+	blocked = json_member_uint(send, send_end, "blocked") +
+		  json_member_uint(recv, recv_end, "blocked");
+	ck_assert_int_eq(blocked, MC_CHANNELS);
+	ck_assert_int_eq(json_member_uint(ch, chend, "blocked_channels"),
+			 CHAN_MAX_CHANNELS);
+	ck_assert_int_eq(errors_uint(ch, chend, "chan_map_full"),
+			 MC_CHANNELS - CHAN_MAX_CHANNELS);
+	ck_assert_msg(lines_with(b.r.err, "channel map full") == 1,
+		      "not one warning naming the channel map:\n%s", b.r.err);
+	run_free(&b.r);
+	free(rttrace);
+	free(prog);
+}
+END_TEST
+
 static Suite *limits_suite(void)
 {
 	Suite *s = suite_create("limits");
@@ -484,6 +665,10 @@ static Suite *limits_suite(void)
 	tcase_add_test(tc, test_memlock_zero_still_traces);
 	tcase_add_test(tc, test_tiny_ringbuf_drops_are_counted_and_named);
 	tcase_add_test(tc, test_tiny_stack_map_losses_are_counted_and_named);
+	tcase_add_test(
+	    tc, test_tiny_max_goroutines_parks_lost_are_counted_and_named);
+	tcase_add_test(tc, test_thread_map_overflow_is_counted_and_named);
+	tcase_add_test(tc, test_channel_map_overflow_is_counted_and_named);
 	suite_add_tcase(s, tc);
 	return s;
 }
