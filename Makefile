@@ -2,7 +2,7 @@
 #
 #   make            librt, BPF objects + skeletons, rttrace, demo, tests, benches
 #   make deps       install missing Debian packages (idempotent; every target needs it)
-#   make test       unit tests (plain and ASan), the fuzz corpora replayed,
+#   make test       unit tests (plain, ASan, and librt's under TSan), the fuzz corpora replayed,
 #                   and as root the integration tests
 #   make bench      scheduler, memory, channel and timer benchmarks, librt beside Go,
 #                   what one probe hit costs (scripts/bench-probe.sh, as root),
@@ -16,6 +16,8 @@
 #   make vmlinux    regenerate the committed vmlinux.h from this kernel's BTF
 #   make fuzz       each libFuzzer target of tests/fuzz/ for FUZZ_TIME seconds
 #                   (60 each by default; not part of make test)
+#   make soak       librt's stress mixes all at once for SOAK_TIME (10m by default),
+#                   RSS/heap/goroutines/GC each minute, RSS flat once warm (not in make test)
 #   make format     clang-format every C file in place
 #
 # Quiet by default; V=1 shows the commands. Every artefact lands in build/.
@@ -62,6 +64,7 @@ ifeq ($(PROBES),0)
 RTFLAGS  += -DRT_NO_PROBES
 endif
 ASANFLAGS:= -fsanitize=address -DRT_ASAN
+TSANFLAGS:= -fsanitize=thread -DRT_TSAN
 # -iquote: bpf/sched.h must not shadow <sched.h>
 USERFLAGS:= $(BASEFLAGS) -I$(OUT)/bpf -I$(OUT)/proto -iquote bpf -Iruntime
 LIBBPF_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz
@@ -77,6 +80,9 @@ RT_OBJ   := $(RT_C:%.c=$(OUT)/%.o) $(RT_S:%.S=$(OUT)/%.o)
 RT_AOBJ  := $(RT_C:%.c=$(OUT)/asan/%.o) $(RT_S:%.S=$(OUT)/asan/%.o)
 LIBRT    := $(OUT)/librt.a
 LIBRT_A  := $(OUT)/asan/librt.a
+# librt under ThreadSanitizer, with TSan's fiber API (runtime/race.h)
+RT_TOBJ  := $(RT_C:%.c=$(OUT)/tsan/%.o) $(RT_S:%.S=$(OUT)/tsan/%.o)
+LIBRT_T  := $(OUT)/tsan/librt.a
 
 BPF_SRC  := $(wildcard bpf/*.bpf.c)
 BPF_OBJ  := $(BPF_SRC:%.bpf.c=$(OUT)/%.bpf.o)
@@ -111,7 +117,12 @@ UT_ABIN  := $(UT_C:tests/%.c=$(OUT)/asan/tests/%)
 # with the user objects they test instead of librt; plain build only.
 UT_USER_C  := $(wildcard tests/test_user_*.c)
 UT_ABIN  := $(filter-out $(UT_USER_C:tests/%.c=$(OUT)/asan/tests/%),$(UT_ABIN))
-UT_USER_OBJ := $(addprefix $(OUT)/user/,parse.o http.o signatures.o symbolize.o hist.o json.o waitreason.o flamegraph.o usdt_check.o probe_names.o)
+# The suites of librt's runtime (and test_stress's load mixes) built again
+# under ThreadSanitizer into $(OUT)/tsan/tests (tests/README.md,
+# "Sanitizers"); the exercises' and user-space suites are not.
+UT_TSAN_C := $(filter-out tests/test_ex% $(UT_USER_C),$(UT_C))
+UT_TBIN  := $(UT_TSAN_C:tests/%.c=$(OUT)/tsan/tests/%)
+UT_USER_OBJ := $(addprefix $(OUT)/user/,parse.o http.o signatures.o symbolize.o hist.o json.o waitreason.o flamegraph.o usdt_check.o probe_names.o privilege.o)
 PROG_C   := $(wildcard tests/progs/*.c)
 PROG_BIN := $(PROG_C:tests/progs/%.c=$(OUT)/tests/progs/%)
 # leafprobe's control: built with the red zone, which a trampoline call
@@ -140,8 +151,8 @@ BARE_OBJ := $(addprefix $(OUT)/user/,usdt_check.o probe_names.o uprobe_multi.o)
 
 DEPS_STAMP := $(OUT)/.deps-ok
 
-.PHONY: all deps test unit-test asan-test integration-test bench bench-go run vmlinux format clean
-all: $(LIBRT) $(LIBRT_A) $(BPF_SKEL) $(RTTRACE) $(WL_BIN) $(RTWORK) $(UT_BIN) $(UT_ABIN) $(PROG_BIN) $(IT_BIN) \
+.PHONY: all deps test unit-test asan-test integration-test bench bench-go run vmlinux format clean soak
+all: $(LIBRT) $(LIBRT_A) $(LIBRT_T) $(BPF_SKEL) $(RTTRACE) $(WL_BIN) $(RTWORK) $(UT_BIN) $(UT_ABIN) $(UT_TBIN) $(PROG_BIN) $(IT_BIN) \
 	$(NOP1_BIN) $(BARE)
 
 # ---- dependencies ------------------------------------------------------------
@@ -172,6 +183,14 @@ $(OUT)/asan/runtime/%.o: runtime/%.S | $(DEPS_STAMP)
 	$(call msg,AS-ASAN,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(RTFLAGS) $(ASANFLAGS) -c $< -o $@
 
+$(OUT)/tsan/runtime/%.o: runtime/%.c $(RT_H) Makefile | $(DEPS_STAMP)
+	$(call msg,CC-TSAN,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(RTFLAGS) $(RTOWNFLAGS) $(TSANFLAGS) -c $< -o $@ && $(RT_RENAME)
+
+$(OUT)/tsan/runtime/%.o: runtime/%.S | $(DEPS_STAMP)
+	$(call msg,AS-TSAN,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(RTFLAGS) $(TSANFLAGS) -c $< -o $@
+
 $(NOP1)/runtime/%.o: runtime/%.c $(RT_H) Makefile | $(DEPS_STAMP)
 	$(call msg,CC-NOP1,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(RTFLAGS) $(RTOWNFLAGS) -DRT_PROBE_SITE_NOP1 -c $< -o $@ && $(RT_RENAME)
@@ -189,6 +208,11 @@ $(LIBRT_A): $(RT_AOBJ) scripts/check-rt-text.sh
 	$(call msg,AR,$@)
 	$(Q)CC=$(CC) scripts/check-rt-text.sh $(RT_AOBJ)
 	$(Q)rm -f $@ && ar rcs $@ $(RT_AOBJ)
+
+$(LIBRT_T): $(RT_TOBJ) scripts/check-rt-text.sh
+	$(call msg,AR,$@)
+	$(Q)CC=$(CC) scripts/check-rt-text.sh $(RT_TOBJ)
+	$(Q)rm -f $@ && ar rcs $@ $(RT_TOBJ)
 
 $(LIBRT_N): $(RT_NOBJ) scripts/check-rt-text.sh
 	$(call msg,AR,$@)
@@ -293,6 +317,9 @@ $(OUT)/tests/test_user_%: tests/test_user_%.c $(TEST_H) $(UT_USER_OBJ)
 # test_user_sample: sample.o (its rt_errorf & co. are the test's own)
 $(OUT)/tests/test_user_sample: UT_EXTRA := $(OUT)/user/sample.o
 $(OUT)/tests/test_user_sample: $(OUT)/user/sample.o
+# test_user_output: output.o (its rt_errorf & co. are the test's own)
+$(OUT)/tests/test_user_output: UT_EXTRA := $(OUT)/user/output.o
+$(OUT)/tests/test_user_output: $(OUT)/user/output.o
 
 $(OUT)/tests/%: tests/%.c $(TEST_H) $(LIBRT)
 	$(call msg,CC,$@)
@@ -301,6 +328,10 @@ $(OUT)/tests/%: tests/%.c $(TEST_H) $(LIBRT)
 $(OUT)/asan/tests/%: tests/%.c $(TEST_H) $(LIBRT_A)
 	$(call msg,CC-ASAN,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(RTFLAGS) $(ASANFLAGS) $(CHECK_CFLAGS) -Itests $< -o $@ $(LIBRT_A) $(CHECK_LIBS) $(RT_LIBS)
+
+$(OUT)/tsan/tests/%: tests/%.c $(TEST_H) $(LIBRT_T)
+	$(call msg,CC-TSAN,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(RTFLAGS) $(TSANFLAGS) $(CHECK_CFLAGS) -Itests $< -o $@ $(LIBRT_T) $(CHECK_LIBS) $(RT_LIBS)
 
 # test_flamegraph decodes chromium's PNG screenshot (zlib)
 $(OUT)/tests/integration/test_flamegraph: CHECK_LIBS += -lz
@@ -331,7 +362,7 @@ FUZZFLAGS := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_C    := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN  := $(FUZZ_C:tests/fuzz/%.c=$(FUZZ)/%)
 FUZZ_H    := $(wildcard tests/fuzz/*.h)
-FUZZ_USER := parse sample symbolize usdt_check flamegraph json probe_names http run_output
+FUZZ_USER := parse sample symbolize usdt_check flamegraph json probe_names http run_output privilege
 FUZZ_UOBJ := $(FUZZ_USER:%=$(FUZZ)/user/%.o) $(FUZZ)/stubs.o
 FUZZ_ROBJ := $(RT_C:%.c=$(FUZZ)/%.o) $(RT_S:%.S=$(FUZZ)/%.o)
 FUZZ_RT   := $(FUZZ)/librt.a
@@ -380,6 +411,13 @@ $(FUZZ)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_H) $(FUZZ_UOBJ)
 # ---- test, bench, run --------------------------------------------------------
 test: all
 	$(Q)scripts/run-tests.sh $(OUT)
+
+# make soak: tests/progs/soak (tests/stress_mixes.h's mixes, all at once,
+# round after round) for SOAK_TIME (600, 90s, 10m, 1h), through
+# scripts/soak.sh; not part of make test.
+SOAK_TIME ?= 10m
+soak: $(OUT)/tests/progs/soak
+	$(Q)scripts/soak.sh $(OUT) $(SOAK_TIME)
 
 # bench: the microbenchmarks, what a probe hit costs
 # (scripts/bench-probe.sh, beside the PROBES=0 build), then the exercises

@@ -183,7 +183,14 @@ scanblock_w(struct gcwork *w, uintptr_t lo, uintptr_t hi)
 	size_t n = w->n, cap = w->cap;
 	uint64_t marked = 0;
 	for (uintptr_t a = lo; a + 8 <= hi; a += 8) {
-		uintptr_t v = *(uintptr_t *)a;
+		/* An atomic load (a plain mov all the same): in data/bss the
+		 * world's stop does not order everything — an M that has
+		 * just stopped may still be unlocking sched.lock, sysmon
+		 * runs on — and such words (locks, counters) can change
+		 * under the scan. They point at no heap object; the load
+		 * only needs to be whole. TSan reports a plain write it
+		 * races with. */
+		uintptr_t v = __atomic_load_n((uintptr_t *)a, __ATOMIC_RELAXED);
 		if (v - hlo >= hspan)
 			continue;
 		struct heaparena *ha = arenas[v >> ARENA_SHIFT];
@@ -327,8 +334,12 @@ static void *gcmarkworker(void *arg)
 		while ((seq = atomic_load(&work.seq)) == seen)
 			futexsleep(&work.seq, seen, -1);
 		seen = seq;
+		/* Read before ndone says we are done: from then on gcdrain
+		 * may reset work.nproc (read after, it was a data race,
+		 * found by TSan). */
+		int32_t nproc = work.nproc;
 		drain_w(w);
-		if (atomic_fetch_add(&work.ndone, 1) + 1 == work.nproc - 1) {
+		if (atomic_fetch_add(&work.ndone, 1) + 1 == nproc - 1) {
 			atomic_store(&work.donekey, 1);
 			futexwakeup(&work.donekey, 1);
 		}
@@ -444,22 +455,32 @@ static int phdr_cb(struct dl_phdr_info *info, size_t size, void *arg)
 	return 1;
 }
 
-/* scan_excluding scans [lo, hi) minus the allocator's own globals. */
+/*
+ * scan_excluding scans [lo, hi) minus the allocator's own globals and the
+ * scheduler's (sched). sched points only at Gs, Ms and Ps, which are
+ * malloc'ed, never into the GC heap; and it is not still while the world
+ * is stopped: an M that has just given up its P still parks itself on
+ * sched.midle under sched.lock while the mark runs (scanning it was a
+ * data race, found by TSan, harmless only because no word of it is a
+ * heap pointer).
+ */
 static void scan_excluding(uintptr_t lo, uintptr_t hi)
 {
 	struct rootrange ex[] = {
 	    {(uintptr_t)&mheap_, (uintptr_t)(&mheap_ + 1)},
 	    {(uintptr_t)&heap_lo, (uintptr_t)(&heap_lo + 1)},
 	    {(uintptr_t)&heap_hi, (uintptr_t)(&heap_hi + 1)},
+	    {(uintptr_t)&sched, (uintptr_t)(&sched + 1)},
 	};
-	/* sort the three by address (tiny insertion sort) */
-	for (int i = 1; i < 3; i++)
+	enum { NEX = sizeof(ex) / sizeof(ex[0]) };
+	/* sort them by address (tiny insertion sort) */
+	for (int i = 1; i < NEX; i++)
 		for (int j = i; j > 0 && ex[j].lo < ex[j - 1].lo; j--) {
 			struct rootrange t = ex[j];
 			ex[j] = ex[j - 1];
 			ex[j - 1] = t;
 		}
-	for (int i = 0; i < 3 && lo < hi; i++) {
+	for (int i = 0; i < NEX && lo < hi; i++) {
 		if (ex[i].hi <= lo || ex[i].lo >= hi)
 			continue;
 		if (ex[i].lo > lo)

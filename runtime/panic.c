@@ -331,10 +331,40 @@ static __attribute__((noinline)) void calldeferred(struct _panic *p,
 /* recovery resumes the deferring frame at its landing pad, where rt_defer
  * returns 1; mirrors recovery. jb may be a local of the caller:
  * __builtin_longjmp reads the whole buffer before switching frames. */
-static __attribute__((noinline, noreturn)) void recovery(void **jb)
+#ifdef RT_TSAN
+/*
+ * tsan_skip_frames pops from TSan's shadow call stack the frames a
+ * recovery's __builtin_longjmp leaves without returning: TSan fixes up
+ * its stack only for libc's longjmp, which it intercepts. Those frames
+ * are the frame-pointer chain from recovery's caller (gopanic) up to,
+ * not including, the landing pad's frame (jb[0], the frame pointer
+ * __builtin_setjmp saved); each was pushed by an instrumented prologue,
+ * since everything between rt_defer and rt_panic in a TSan build is
+ * compiled with -fsanitize=thread, and neither this function nor
+ * recovery is instrumented.
+ */
+static __attribute__((noinline)) RT_NO_TSAN void
+tsan_skip_frames(void **jb, void **recovery_fp)
+{
+	void **target = jb[0];
+	void **fp;
+	int n = 0;
+	for (fp = *recovery_fp; fp != NULL && fp != target; fp = *fp)
+		n++;
+	if (fp == NULL)
+		throw("recovery: landing pad's frame not on the stack");
+	while (n-- > 0)
+		__tsan_func_exit(NULL);
+}
+#endif
+
+static __attribute__((noinline, noreturn)) RT_NO_TSAN void recovery(void **jb)
 {
 #ifdef RT_ASAN
 	__asan_handle_no_return();
+#endif
+#ifdef RT_TSAN
+	tsan_skip_frames(jb, __builtin_frame_address(0));
 #endif
 	__builtin_longjmp(jb, 1);
 }

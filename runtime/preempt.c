@@ -34,6 +34,7 @@
  * variable across a preemption point (any instruction, here) — the same
  * rule as for any goroutine switch, since the goroutine may move threads.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -117,8 +118,8 @@ out:
 }
 
 /* is_async_safe_point mirrors isAsyncSafePoint for C code. */
-static bool is_async_safe_point(struct m *mp, struct g *gp, uintptr_t pc,
-				uintptr_t sp)
+static RT_NO_TSAN bool is_async_safe_point(struct m *mp, struct g *gp,
+					   uintptr_t pc, uintptr_t sp)
 {
 	if (mp->p == NULL || mp->locks != 0 || mp->preemptoff != 0 ||
 	    mp->mcall_fn != NULL)
@@ -133,7 +134,16 @@ static bool is_async_safe_point(struct m *mp, struct g *gp, uintptr_t pc,
 	return true;
 }
 
-static void sigurg_handler(int sig, siginfo_t *info, void *ctx)
+/*
+ * sigurg_handler stops the interrupted goroutine if it is at a safe point.
+ * Not instrumented by TSan: under TSan it is called by the kernel straight
+ * (see install_sigurg_handler), possibly in the middle of TSan's own code,
+ * which must not be re-entered. Once the safe-point check has put us in
+ * the program's .text, between two of TSan's calls, the instrumented
+ * functions it calls (pthread_sigmask's interceptor, mcall's callees) are
+ * safe to run.
+ */
+static RT_NO_TSAN void sigurg_handler(int sig, siginfo_t *info, void *ctx)
 {
 	(void)sig;
 	(void)info;
@@ -164,6 +174,33 @@ out:
 	errno = saved_errno;
 }
 
+/*
+ * install_sigurg_handler installs sa for SIGURG. Under TSan it goes past
+ * TSan's sigaction interceptor, to libc's own: TSan runs the handlers it
+ * knows of late — an asynchronous signal is held until the thread's next
+ * intercepted call, and the handler gets a copy of the ucontext from when
+ * the signal came. Its pc is then no longer where the thread is, and a
+ * goroutine judged at a safe point would be stopped inside the runtime
+ * (say in a lock's futex call), and a loop that never calls libc would
+ * never be stopped at all.
+ */
+static int install_sigurg_handler(const struct sigaction *sa)
+{
+#ifdef RT_TSAN
+	void *libc = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
+	int (*libc_sigaction)(int, const struct sigaction *,
+			      struct sigaction *) =
+	    libc != NULL ? dlsym(libc, "sigaction") : NULL;
+	if (libc_sigaction == NULL)
+		fatal("runtime: cannot find libc's sigaction to install the "
+		      "SIGURG handler under TSan: %s",
+		      dlerror());
+	return libc_sigaction(SIGURG, sa, NULL);
+#else
+	return sigaction(SIGURG, sa, NULL);
+#endif
+}
+
 void preemptinit(void)
 {
 	uintptr_t bias = 0;
@@ -190,7 +227,7 @@ void preemptinit(void)
 	 * overwrite the first goroutine's frame. */
 	sa.sa_flags = SA_SIGINFO | SA_RESTART;
 	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGURG, &sa, NULL) != 0)
+	if (install_sigurg_handler(&sa) != 0)
 		fatal("runtime: cannot install the SIGURG handler: %s",
 		      strerror(errno));
 }

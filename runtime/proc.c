@@ -179,7 +179,10 @@ static void allgadd(struct g *gp)
 		allgs.gs = n;
 		allgs.cap = ncap;
 	}
-	allgs.gs[allgs.n++] = gp;
+	allgs.gs[allgs.n] = gp;
+	/* atomic: gcount and rt_allglen read n without the lock (a plain
+	 * store was a data race, found by TSan) */
+	__atomic_store_n(&allgs.n, allgs.n + 1, __ATOMIC_RELEASE);
 	unlock(&allgs.lock);
 }
 
@@ -221,6 +224,7 @@ static void *mstart(void *arg)
 	rt_tls_m = mp;
 	mp->procid = gettid_();
 	record_g0_stack(mp);
+	fiber_m_init(mp);
 	if (mp->nextp != NULL) {
 		struct p *pp = mp->nextp;
 		mp->nextp = NULL;
@@ -997,7 +1001,9 @@ top:;
 static void execute(struct m *mp, struct g *gp, bool inherit)
 {
 	struct p *pp = mp->p;
-	mp->curg = gp;
+	/* atomic: sysmon's preemptone reads curg from another thread (a
+	 * plain store here was a data race, found by TSan) */
+	__atomic_store_n(&mp->curg, gp, __ATOMIC_RELEASE);
 	gp->m = mp;
 	casgstatus(gp, G_RUNNABLE, G_RUNNING);
 	atomic_store_explicit(&gp->preempt, false, memory_order_relaxed);
@@ -1061,7 +1067,9 @@ static _Noreturn void schedule_loop(struct m *mp)
 
 /* ---- switching out of a G ------------------------------------------------ */
 
-void mcall(struct g *(*fn)(struct m *mp, struct g *gp))
+/* mcall switches to g0, which runs fn(mp, gp); mirrors mcall. Not
+ * instrumented by TSan: the frame of goexit's mcall never returns. */
+RT_NO_TSAN void mcall(struct g *(*fn)(struct m *mp, struct g *gp))
 {
 	struct m *mp = getm();
 	struct g *gp = mp->curg;
@@ -1075,7 +1083,8 @@ static void dropg(struct m *mp)
 {
 	if (mp->curg != NULL) {
 		mp->curg->m = NULL;
-		mp->curg = NULL;
+		/* atomic: see execute */
+		__atomic_store_n(&mp->curg, NULL, __ATOMIC_RELEASE);
 	}
 }
 
@@ -1223,11 +1232,23 @@ void goyield(void)
  * a burst's stacks stay held (and counted in stack_inuse_bytes) until
  * the next GC, as in Go.
  */
+/*
+ * gfreecnt_add changes pp's count of free Gs. Only pp's owner writes it,
+ * but gcount reads it from any thread, so the store is atomic (a plain
+ * one was a data race, found by TSan). The free-list heads that gfget
+ * peeks at without sched.gflock are stored atomically for the same
+ * reason.
+ */
+static void gfreecnt_add(struct p *pp, int32_t delta)
+{
+	__atomic_store_n(&pp->gfreecnt, pp->gfreecnt + delta, __ATOMIC_RELAXED);
+}
+
 static void gfput(struct p *pp, struct g *gp)
 {
 	gp->schedlink = pp->gfree;
 	pp->gfree = gp;
-	pp->gfreecnt++;
+	gfreecnt_add(pp, 1);
 	if (pp->gfreecnt < RT_GFREE_LOCAL_MAX)
 		return;
 	/* Move half of the local list to the global lists, sorted by
@@ -1239,7 +1260,7 @@ static void gfput(struct p *pp, struct g *gp)
 	while (pp->gfreecnt >= RT_GFREE_LOCAL_MAX / 2) {
 		struct g *g1 = pp->gfree;
 		pp->gfree = g1->schedlink;
-		pp->gfreecnt--;
+		gfreecnt_add(pp, -1);
 		struct gqueue *q = g1->stack_lo != 0 ? &stackq : &nostackq;
 		g1->schedlink = q->head;
 		if (q->head == NULL)
@@ -1250,11 +1271,13 @@ static void gfput(struct p *pp, struct g *gp)
 	lock(&sched.gflock);
 	if (stackq.head != NULL) {
 		stackq.tail->schedlink = sched.gfree_stack;
-		sched.gfree_stack = stackq.head;
+		__atomic_store_n(&sched.gfree_stack, stackq.head,
+				 __ATOMIC_RELAXED);
 	}
 	if (nostackq.head != NULL) {
 		nostackq.tail->schedlink = sched.gfree_nostack;
-		sched.gfree_nostack = nostackq.head;
+		__atomic_store_n(&sched.gfree_nostack, nostackq.head,
+				 __ATOMIC_RELAXED);
 	}
 	__atomic_store_n(&sched.ngfree, sched.ngfree + inc, __ATOMIC_RELAXED);
 	unlock(&sched.gflock);
@@ -1271,16 +1294,20 @@ static struct g *gfget(struct p *pp)
 		while (pp->gfreecnt < RT_GFREE_LOCAL_MAX / 2) {
 			struct g *g1 = sched.gfree_stack;
 			if (g1 != NULL)
-				sched.gfree_stack = g1->schedlink;
+				__atomic_store_n(&sched.gfree_stack,
+						 g1->schedlink,
+						 __ATOMIC_RELAXED);
 			else if ((g1 = sched.gfree_nostack) != NULL)
-				sched.gfree_nostack = g1->schedlink;
+				__atomic_store_n(&sched.gfree_nostack,
+						 g1->schedlink,
+						 __ATOMIC_RELAXED);
 			else
 				break;
 			__atomic_store_n(&sched.ngfree, sched.ngfree - 1,
 					 __ATOMIC_RELAXED);
 			g1->schedlink = pp->gfree;
 			pp->gfree = g1;
-			pp->gfreecnt++;
+			gfreecnt_add(pp, 1);
 		}
 		unlock(&sched.gflock);
 	}
@@ -1288,7 +1315,7 @@ static struct g *gfget(struct p *pp)
 	if (gp == NULL)
 		return NULL;
 	pp->gfree = gp->schedlink;
-	pp->gfreecnt--;
+	gfreecnt_add(pp, -1);
 	if (gp->stack_lo == 0)
 		stackalloc(gp);
 	else
@@ -1316,7 +1343,7 @@ void markrootFreeGStacks(void)
 {
 	lock(&sched.gflock);
 	struct g *list = sched.gfree_stack;
-	sched.gfree_stack = NULL;
+	__atomic_store_n(&sched.gfree_stack, NULL, __ATOMIC_RELAXED);
 	unlock(&sched.gflock);
 	if (list == NULL)
 		return;
@@ -1328,7 +1355,7 @@ void markrootFreeGStacks(void)
 	/* The Gs are already linked the right way: splice the whole list. */
 	lock(&sched.gflock);
 	tail->schedlink = sched.gfree_nostack;
-	sched.gfree_nostack = list;
+	__atomic_store_n(&sched.gfree_nostack, list, __ATOMIC_RELAXED);
 	unlock(&sched.gflock);
 }
 
@@ -1379,6 +1406,7 @@ static struct g *newproc1(rt_func fn, void *arg, struct g *callergp,
 	atomic_store(&newg->preempt, false);
 	gostartcall(newg);
 	newg->goid = newgoid(pp);
+	fiber_named(newg);
 	casgstatus(newg, G_DEAD, G_RUNNABLE);
 	RT_PROBE3_G(newproc, OPEN, RT_PROBE_G_SCHED, newg, newg->goid,
 		    newg->parentgoid, (uintptr_t)fn);
@@ -1439,7 +1467,9 @@ static struct g *goexit0(struct m *mp, struct g *gp)
 	return NULL;
 }
 
-_Noreturn void rt_goentry(struct g *gp)
+/* rt_goentry is not instrumented by TSan: its frame never returns, and
+ * would stay on the G's shadow call stack for the next goroutine (race.h). */
+RT_NO_TSAN _Noreturn void rt_goentry(struct g *gp)
 {
 	fiber_entered(gp);
 	gp->fn(gp->arg);
@@ -1780,7 +1810,9 @@ static void main_exited(void)
 static _Noreturn void exit_park(struct m *mp)
 {
 	if (mp->p != NULL) {
-		mp->p->m = NULL;
+		/* atomic, as releasep's: quiesce reads it from rt_main's
+		 * thread (a plain store was a data race, found by TSan) */
+		__atomic_store_n(&mp->p->m, NULL, __ATOMIC_RELEASE);
 		mp->p = NULL;
 	}
 	atomic_store(&mp->park.key, 0);
@@ -1879,17 +1911,20 @@ static void gcstopm(struct m *mp)
 		if (atomic_fetch_sub(&sched.nmspinning, 1) - 1 < 0)
 			throw("gcstopm: negative nmspinning");
 	}
+	/* Spill callee-saved registers; the GC scans this g0 stack from
+	 * here while the world is stopped. Recorded before our P counts as
+	 * stopped: the stopper may start marking as soon as the last P
+	 * does. (Recorded after the wakeup, it was a data race, found by
+	 * TSan: the mark could read stopsp still 0 and skip this stack.) */
+	__builtin_unwind_init();
+	volatile uintptr_t here = (uintptr_t)&here;
+	mp->stopsp = here;
 	struct p *pp = releasep(mp);
 	lock(&sched.lock);
 	atomic_store(&pp->status, P_GCSTOP);
 	if (--sched.stopwait == 0)
 		notewakeup(&sched.stopnote);
 	unlock(&sched.lock);
-	/* Spill callee-saved registers; the GC scans this g0 stack from
-	 * here while the world is stopped. */
-	__builtin_unwind_init();
-	volatile uintptr_t here = (uintptr_t)&here;
-	mp->stopsp = here;
 	stopm(mp);
 	mp->stopsp = 0;
 }
@@ -2055,7 +2090,16 @@ void for_each_stack_root(rt_root_fn fn, void *arg)
 		    s == G_SYSCALL ? gp->syscallsp : (uintptr_t)gp->sched.sp;
 		if (sp < gp->stack_lo || sp > gp->stack_hi)
 			throw("for_each_stack_root: sp outside its stack");
+		/* A G in a system call runs on while we scan it, as in Go:
+		 * the kernel fills its buffers (read(2) into a stack array)
+		 * and its caller stores the result. Those are bytes and
+		 * counts, not heap pointers; TSan is told not to check this
+		 * scan's reads, which race with them by design. */
+		if (s == G_SYSCALL)
+			raceignorebegin();
 		fn(sp, gp->stack_hi, arg);
+		if (s == G_SYSCALL)
+			raceignoreend();
 		fn((uintptr_t)&gp->fn, (uintptr_t)(&gp->arg + 1), arg);
 		fn((uintptr_t)&gp->param, (uintptr_t)(&gp->param + 1), arg);
 		/* deferred calls (GC heap records) and running panics */

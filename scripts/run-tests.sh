@@ -3,6 +3,7 @@
 #
 #   1. every OUT/tests/test_*             libcheck suites, plain build
 #   2. every OUT/asan/tests/test_*        the same suites under AddressSanitizer
+#      every OUT/tsan/tests/test_*        librt's suites under ThreadSanitizer
 #   3. OUT/fuzz/fuzz_* on tests/fuzz/corpus  each committed input once
 #   4. every OUT/tests/integration/*      suites that load BPF (root only)
 #
@@ -26,8 +27,20 @@
 #                              keeps at exit stays reachable from its
 #                              globals). Caller's ASAN_OPTIONS are appended
 #                              and win, e.g. ASAN_OPTIONS=detect_leaks=0.
+#   TSAN_OPTIONS               halt_on_error=1 (a race fails its check,
+#                              "Early exit with return value 66"),
+#                              second_deadlock_stack=1,
+#                              suppressions=tests/tsan.supp (each entry
+#                              argued in tests/README.md, "Sanitizers").
+#                              Caller's TSAN_OPTIONS are appended and win.
+#   CK_TIMEOUT_MULTIPLIER=5    for the TSan build, ~5-15x slower
 #   RT_TEST_SUITE_TIMEOUT=1200 seconds for one whole suite binary, a backstop
 #                              against a deadlock in a CK_NOFORK run.
+#
+# gcc 12's TSan needs the old x86-64 address-space layout: with more than
+# 28 bits of mmap randomization (vm.mmap_rnd_bits, 32 on some kernels) it
+# dies with "FATAL: ThreadSanitizer: unexpected memory mapping". There the
+# TSan suites run under `setarch -R` (no ASLR, for that process only).
 set -euo pipefail
 
 if (($# != 1)); then
@@ -119,9 +132,10 @@ suites_in() {
 
 mapfile -t unit < <(suites_in "$out/tests" 'test_*')
 mapfile -t asan < <(suites_in "$out/asan/tests" 'test_*')
+mapfile -t tsan < <(suites_in "$out/tsan/tests" 'test_*')
 mapfile -t integ < <(suites_in "$out/tests/integration" '*')
 
-if ((${#unit[@]} + ${#asan[@]} + ${#integ[@]} == 0)); then
+if ((${#unit[@]} + ${#asan[@]} + ${#tsan[@]} + ${#integ[@]} == 0)); then
 	echo "run-tests: no test suites under $out/tests (did the build run?)" >&2
 	echo "0 passed, 1 failed"
 	exit 1
@@ -137,6 +151,25 @@ for t in "${asan[@]}"; do
 	run_suite "asan/tests/${t##*/}" "$t" \
 		"ASAN_OPTIONS=$asan_opts${ASAN_OPTIONS:+:$ASAN_OPTIONS}" \
 		"CK_TIMEOUT_MULTIPLIER=${CK_TIMEOUT_MULTIPLIER:-3}"
+done
+
+tsan_opts="halt_on_error=1:abort_on_error=0:second_deadlock_stack=1"
+tsan_opts+=":suppressions=$root/tests/tsan.supp:print_suppressions=0"
+tsan_prefix=()
+rnd_bits=$(cat /proc/sys/vm/mmap_rnd_bits 2>/dev/null || echo 28)
+if ((rnd_bits > 28)) && command -v setarch >/dev/null; then
+	tsan_prefix=("$(uname -m)" -R)
+fi
+for t in "${tsan[@]}"; do
+	bin=$t
+	if ((${#tsan_prefix[@]} > 0)); then
+		bin=setarch
+		suite_args=("${tsan_prefix[@]}" "$t")
+	fi
+	run_suite "tsan/tests/${t##*/}" "$bin" \
+		"TSAN_OPTIONS=$tsan_opts${TSAN_OPTIONS:+:$TSAN_OPTIONS}" \
+		"CK_TIMEOUT_MULTIPLIER=${CK_TIMEOUT_MULTIPLIER:-5}"
+	suite_args=()
 done
 
 # 3. the fuzz targets' committed corpora, each input run once: a crash

@@ -37,6 +37,18 @@
 #define RTT_TIMEOUT 180
 
 /*
+ * RTT_LIVE_CAP(n): n goroutines alive at once, or 2,000 under TSan. There
+ * each G is a TSan fiber (runtime/race.h), ~1 MiB of TSan's memory apiece,
+ * and gcc 12's TSan dies past 8,128 threads and fibers together ("Thread
+ * limit exceeded").
+ */
+#ifdef RT_TSAN
+#define RTT_LIVE_CAP(n) ((n) < 2000 ? (n) : 2000)
+#else
+#define RTT_LIVE_CAP(n) (n)
+#endif
+
+/*
  * A test whose progress hangs on the scheduler (a spinner that only
  * preemption can stop, a P that only sysmon can retake) gives up after
  * RTT_STUCK_NS and fails with a message, rather than hang until libcheck's

@@ -335,6 +335,34 @@ START_TEST(test_recover_resumes_the_deferring_frame_past_unwound_callees)
 }
 END_TEST
 
+/*
+ * Recovery after recovery on one goroutine leaves nothing behind. Under
+ * TSan each landing pad also pops the frames it skips from the
+ * goroutine's shadow call stack (runtime/panic.c, tsan_skip_frames):
+ * 20,000 recoveries past 12 frames each would overrun its 65,536 entries.
+ */
+enum { RECOVER_ROUNDS = 20000 };
+
+static void many_recoveries_main(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < RECOVER_ROUNDS; i++) {
+		dlog_reset();
+		int r = catches_deep();
+		if (r != 1 || strcmp(dlog.s, "bbbbbbbbbbR") != 0) {
+			RTT_CHECK(false, "round %d returned %d and ran \"%s\"",
+				  i, r, dlog.s);
+			return;
+		}
+	}
+}
+
+START_TEST(test_a_goroutine_recovers_20000_deep_panics_in_a_row)
+{
+	rtt_run(1, many_recoveries_main, NULL);
+}
+END_TEST
+
 /* ---- recover returns nothing where it must ----------------------------- */
 
 static rt_panic_value indirect_got, direct_got;
@@ -1212,6 +1240,8 @@ static Suite *panic_suite(void)
 	    test_recover_stops_the_panic_and_the_deferring_function_returns);
 	tcase_add_test(
 	    tc, test_recover_resumes_the_deferring_frame_past_unwound_callees);
+	tcase_add_test(tc,
+		       test_a_goroutine_recovers_20000_deep_panics_in_a_row);
 	tcase_add_test(tc, test_recover_without_a_panic_returns_nothing);
 	tcase_add_test(
 	    tc,

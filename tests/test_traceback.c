@@ -560,7 +560,7 @@ END_TEST
 
 /* ---- rt_num_goroutine --------------------------------------------------- */
 
-enum { FEW = 100, MANY = 10000 };
+enum { FEW = 100, MANY = RTT_LIVE_CAP(10000) };
 
 struct count_result {
 	int baseline, after_gc, with_few, after_few, with_many, after_many;
