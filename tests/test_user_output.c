@@ -24,6 +24,7 @@
 
 #include "output.h"
 #include "rttrace.h"
+#include "rtt_dir.h"
 
 struct rttrace_env rttrace_env;
 static int error_lines;
@@ -66,55 +67,17 @@ static char *fresh_dir(void)
 	return d;
 }
 
-static int remove_one(const char *path, const struct stat *st, int flag,
-		      struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static void remove_dirs(void)
 {
 	for (int i = 0; i < nmade; i++)
-		nftw(made[i], remove_one, 8, FTW_DEPTH | FTW_PHYS);
+		rtt_remove_tree(made[i]);
 	nmade = 0;
-}
-
-static char *join(const char *dir, const char *name)
-{
-	char *p;
-
-	ck_assert_int_ne(asprintf(&p, "%s/%s", dir, name), -1);
-	return p;
-}
-
-/* entries counts dir's entries other than . and .., and names them in
- * names (space-separated) for the failure messages. */
-static int entries(const char *dir, char *names, size_t len)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	int n = 0;
-
-	ck_assert_ptr_nonnull(d);
-	names[0] = 0;
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		n++;
-		strncat(names, de->d_name, len - strlen(names) - 2);
-		strcat(names, " ");
-	}
-	closedir(d);
-	return n;
 }
 
 static void check_entries(const char *dir, int want)
 {
 	char names[1024];
-	int n = entries(dir, names, sizeof(names));
+	int n = rtt_dir_entries(dir, names, sizeof(names));
 
 	ck_assert_msg(n == want, "%s holds %d entries, want %d: %s", dir, n,
 		      want, names);
@@ -159,7 +122,7 @@ static int write_out(const char *path, const char *text)
 
 START_TEST(test_commit_replaces_the_destination_whole)
 {
-	char *dir = fresh_dir(), *path = join(dir, "out.svg");
+	char *dir = fresh_dir(), *path = rtt_join(dir, "out.svg");
 	struct output o;
 
 	put(path, "old");
@@ -177,7 +140,7 @@ END_TEST
 
 START_TEST(test_abort_leaves_the_destination_as_it_was)
 {
-	char *dir = fresh_dir(), *path = join(dir, "out.folded");
+	char *dir = fresh_dir(), *path = rtt_join(dir, "out.folded");
 	struct output o;
 
 	put(path, "old");
@@ -192,7 +155,7 @@ END_TEST
 
 START_TEST(test_named_temporary_is_removed_on_abort)
 {
-	char *dir = fresh_dir(), *path = join(dir, "t.json");
+	char *dir = fresh_dir(), *path = rtt_join(dir, "t.json");
 	struct output o;
 
 	output_named_only = true;
@@ -207,7 +170,7 @@ END_TEST
 
 START_TEST(test_named_temporary_is_renamed_on_commit)
 {
-	char *dir = fresh_dir(), *path = join(dir, "t.json");
+	char *dir = fresh_dir(), *path = rtt_join(dir, "t.json");
 
 	output_named_only = true;
 	ck_assert_int_eq(write_out(path, "[]\n"), 0);
@@ -236,7 +199,7 @@ static int in_child(void (*fn)(const char *), const char *dir)
 static void write_then_kill(const char *dir)
 {
 	struct output o;
-	char *path = join(dir, "out.pb.gz");
+	char *path = rtt_join(dir, "out.pb.gz");
 
 	if (output_open(&o, path))
 		_exit(3);
@@ -259,7 +222,7 @@ END_TEST
 static void write_then_abort(const char *dir)
 {
 	struct output o;
-	char *path = join(dir, "out.svg");
+	char *path = rtt_join(dir, "out.svg");
 
 	output_named_only = true;
 	if (output_open(&o, path))
@@ -288,7 +251,7 @@ END_TEST
 static void write_past_limit(const char *dir)
 {
 	struct rlimit rl = {4096, 4096};
-	char *path = join(dir, "out.svg"), block[1024];
+	char *path = rtt_join(dir, "out.svg"), block[1024];
 	struct output o;
 	FILE *f;
 
@@ -304,7 +267,7 @@ static void write_past_limit(const char *dir)
 
 START_TEST(test_write_error_leaves_no_partial_file)
 {
-	char *dir = fresh_dir(), *path = join(dir, "out.svg");
+	char *dir = fresh_dir(), *path = rtt_join(dir, "out.svg");
 	int status;
 
 	put(path, "old");
@@ -336,7 +299,8 @@ END_TEST
 START_TEST(test_symlink_at_the_destination_is_replaced_not_followed)
 {
 	char *dir = fresh_dir(), *elsewhere = fresh_dir();
-	char *target = join(elsewhere, "passwd"), *path = join(dir, "out.svg");
+	char *target = rtt_join(elsewhere, "passwd"),
+	     *path = rtt_join(dir, "out.svg");
 	struct stat st;
 
 	put(target, "root:x:0:0\n");
@@ -352,7 +316,8 @@ END_TEST
 START_TEST(test_dangling_symlink_at_the_destination_is_replaced)
 {
 	char *dir = fresh_dir(), *elsewhere = fresh_dir();
-	char *target = join(elsewhere, "created"), *path = join(dir, "out");
+	char *target = rtt_join(elsewhere, "created"),
+	     *path = rtt_join(dir, "out");
 	struct stat st;
 
 	ck_assert_int_eq(symlink(target, path), 0);
@@ -369,8 +334,9 @@ END_TEST
 START_TEST(test_symlink_at_the_old_tmp_name_is_left_alone)
 {
 	char *dir = fresh_dir(), *elsewhere = fresh_dir();
-	char *target = join(elsewhere, "shadow"), *path = join(dir, "r.html");
-	char *tmp = join(dir, "r.html.tmp");
+	char *target = rtt_join(elsewhere, "shadow"),
+	     *path = rtt_join(dir, "r.html");
+	char *tmp = rtt_join(dir, "r.html.tmp");
 	struct stat st;
 
 	put(target, "secret");
@@ -402,7 +368,7 @@ END_TEST
  * file through rttrace's own descriptor, /dev/stdout left alone */
 static void write_to_dev_stdout(const char *dir)
 {
-	char *path = join(dir, "stdout.txt");
+	char *path = rtt_join(dir, "stdout.txt");
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	struct output o;
 
@@ -418,7 +384,7 @@ static void write_to_dev_stdout(const char *dir)
 
 START_TEST(test_dev_stdout_to_a_file_is_written_through_stdout)
 {
-	char *dir = fresh_dir(), *path = join(dir, "stdout.txt");
+	char *dir = fresh_dir(), *path = rtt_join(dir, "stdout.txt");
 	struct stat st;
 	int status = in_child(write_to_dev_stdout, dir);
 
@@ -435,7 +401,7 @@ END_TEST
  * user: not trusted, so replaced (root only: lchown) */
 START_TEST(test_untrusted_link_to_a_device_is_replaced)
 {
-	char *dir = fresh_dir(), *path = join(dir, "out");
+	char *dir = fresh_dir(), *path = rtt_join(dir, "out");
 	struct stat st;
 
 	if (geteuid() != 0) {
@@ -456,7 +422,7 @@ END_TEST
 
 START_TEST(test_trusted_link_to_a_device_is_followed)
 {
-	char *dir = fresh_dir(), *path = join(dir, "out");
+	char *dir = fresh_dir(), *path = rtt_join(dir, "out");
 	struct output o;
 	struct stat st;
 
@@ -473,7 +439,7 @@ END_TEST
 
 START_TEST(test_file_belongs_to_the_sudo_user)
 {
-	char *dir = fresh_dir(), *path = join(dir, "out.svg");
+	char *dir = fresh_dir(), *path = rtt_join(dir, "out.svg");
 	struct stat st;
 
 	setenv("SUDO_UID", "65534", 1);
@@ -493,7 +459,7 @@ END_TEST
 
 START_TEST(test_file_stays_roots_without_sudo)
 {
-	char *dir = fresh_dir(), *path = join(dir, "out.svg");
+	char *dir = fresh_dir(), *path = rtt_join(dir, "out.svg");
 	struct stat st;
 
 	unsetenv("SUDO_UID");
@@ -533,8 +499,9 @@ END_TEST
 
 START_TEST(test_check_creates_nothing)
 {
-	char *dir = fresh_dir(), *path = join(dir, "out.svg");
-	char *file = join(dir, "file"), *under_file = join(file, "x.svg");
+	char *dir = fresh_dir(), *path = rtt_join(dir, "out.svg");
+	char *file = rtt_join(dir, "file"),
+	     *under_file = rtt_join(file, "x.svg");
 	const char *why;
 
 	ck_assert_int_eq(output_check(path, &why), 0);

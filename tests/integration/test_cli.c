@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "rtt_cmd.h"
+#include "rtt_dir.h"
 
 /* capability numbers (linux/capability.h), kept here to read /proc */
 enum {
@@ -86,46 +87,9 @@ static char *fresh_dir(mode_t mode)
 	return d;
 }
 
-static int remove_one(const char *path, const struct stat *st, int flag,
-		      struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static void remove_dir(const char *d)
 {
-	nftw(d, remove_one, 8, FTW_DEPTH | FTW_PHYS);
-}
-
-static char *join(const char *dir, const char *name)
-{
-	char *p;
-
-	ck_assert_int_ne(asprintf(&p, "%s/%s", dir, name), -1);
-	return p;
-}
-
-/* dir_entries names dir's entries (space-separated); returns how many. */
-static int dir_entries(const char *dir, char *names, size_t len)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	int n = 0;
-
-	ck_assert_ptr_nonnull(d);
-	names[0] = 0;
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		n++;
-		strncat(names, de->d_name, len - strlen(names) - 2);
-		strcat(names, " ");
-	}
-	closedir(d);
-	return n;
+	rtt_remove_tree(d);
 }
 
 /*
@@ -356,9 +320,9 @@ START_TEST(test_misuse_gives_one_line_and_leaves_nothing)
 	struct words w = {
 	    .P = abs_path("tests/progs/parkready"),
 	    .D = fresh_dir(0755),
-	    .F = join(aside, "file"),
-	    .X = join(aside, "noexec"),
-	    .S = join(aside, "script.sh"),
+	    .F = rtt_join(aside, "file"),
+	    .X = rtt_join(aside, "noexec"),
+	    .S = rtt_join(aside, "script.sh"),
 	};
 	const char *nl;
 	struct run r;
@@ -415,7 +379,7 @@ START_TEST(test_misuse_gives_one_line_and_leaves_nothing)
 		      m->what, r.err);
 	ck_assert_msg(r.out[0] == 0, "%s: stdout not empty:\n%s", m->what,
 		      r.out);
-	ck_assert_msg(dir_entries(w.D, names, sizeof(names)) == 0,
+	ck_assert_msg(rtt_dir_entries(w.D, names, sizeof(names)) == 0,
 		      "%s: left in its directory: %s", m->what, names);
 	run_free(&r);
 	remove_dir(w.D);
@@ -442,9 +406,10 @@ START_TEST(test_sudo_outputs_belong_to_the_user_and_links_are_replaced)
 	char *rttrace = abs_path("rttrace");
 	char *prog = abs_path("tests/progs/parkready");
 	char *dir = fresh_dir(0777), *aside = fresh_dir(0755);
-	char *svg = join(dir, "cpu.svg"), *folded = join(dir, "cpu.folded");
-	char *pb = join(dir, "cpu.pb.gz"), *tl = join(dir, "t.json");
-	char *victim = join(aside, "victim"), names[1024];
+	char *svg = rtt_join(dir, "cpu.svg"),
+	     *folded = rtt_join(dir, "cpu.folded");
+	char *pb = rtt_join(dir, "cpu.pb.gz"), *tl = rtt_join(dir, "t.json");
+	char *victim = rtt_join(aside, "victim"), names[1024];
 	char *argv[] = {rttrace,   "trace",    "--flamegraph",
 			svg,	   "--folded", folded,
 			"--pprof", pb,	       "--timeline",
@@ -474,7 +439,7 @@ START_TEST(test_sudo_outputs_belong_to_the_user_and_links_are_replaced)
 	ck_assert_int_eq(stat(victim, &st), 0);
 	ck_assert_int_eq(st.st_uid, 0);
 	ck_assert_int_eq(st.st_size, strlen("victim\n"));
-	ck_assert_msg(dir_entries(dir, names, sizeof(names)) == 4,
+	ck_assert_msg(rtt_dir_entries(dir, names, sizeof(names)) == 4,
 		      "want the 4 files alone: %s", names);
 	run_free(&r);
 	remove_dir(dir);
@@ -485,7 +450,8 @@ END_TEST
 START_TEST(test_sudo_report_page_belongs_to_the_user)
 {
 	char *rttrace = abs_path("rttrace");
-	char *dir = fresh_dir(0777), *page = join(dir, "r.html"), names[1024];
+	char *dir = fresh_dir(0777), *page = rtt_join(dir, "r.html"),
+	     names[1024];
 	char *argv[] = {rttrace, "report",	"--html", page, "--exercises",
 			"ex04",	 "--benchtime", "1x",	  NULL};
 	char *env[] = {"SUDO_UID=65534", "SUDO_GID=65534", NULL};
@@ -495,7 +461,7 @@ START_TEST(test_sudo_report_page_belongs_to_the_user)
 	r = run_in(dir, argv, env);
 	check_exited_ok(&r);
 	check_owned(page, 65534);
-	ck_assert_msg(dir_entries(dir, names, sizeof(names)) == 1,
+	ck_assert_msg(rtt_dir_entries(dir, names, sizeof(names)) == 1,
 		      "want the page alone: %s", names);
 	run_free(&r);
 	remove_dir(dir);
@@ -554,8 +520,8 @@ START_TEST(test_attached_rttrace_keeps_only_the_capabilities_it_needs)
 {
 	char *rttrace = abs_path("rttrace");
 	char *prog = abs_path("tests/progs/waitfile");
-	char *dir = fresh_dir(0777), *go = join(dir, "go");
-	char *svg = join(dir, "cpu.svg"), task_dir[64];
+	char *dir = fresh_dir(0777), *go = rtt_join(dir, "go");
+	char *svg = rtt_join(dir, "cpu.svg"), task_dir[64];
 	char *argv[] = {rttrace, "trace", "--json", "--flamegraph",
 			svg,	 "--",	  prog,	    "1000",
 			go,	 NULL};
@@ -654,8 +620,8 @@ START_TEST(test_kill_9_mid_trace_leaves_no_output)
 	char *rttrace = abs_path("rttrace");
 	char *prog = abs_path("tests/progs/waitfile");
 	char *dir = fresh_dir(0777), *out = fresh_dir(0755);
-	char *go = join(dir, "go"), *tl = join(out, "t.json");
-	char *svg = join(out, "cpu.svg"), names[1024];
+	char *go = rtt_join(dir, "go"), *tl = rtt_join(out, "t.json");
+	char *svg = rtt_join(out, "cpu.svg"), names[1024];
 	char *argv[] = {rttrace,	"trace", "--timeline", tl,
 			"--flamegraph", svg,	 "--",	       prog,
 			"10",		go,	 NULL};
@@ -671,7 +637,7 @@ START_TEST(test_kill_9_mid_trace_leaves_no_output)
 	ck_assert_int_eq(kill(pid, SIGKILL), 0);
 	r = wait_run(pid, ofd, efd);
 	ck_assert(WIFSIGNALED(r.status) && WTERMSIG(r.status) == SIGKILL);
-	ck_assert_msg(dir_entries(out, names, sizeof(names)) == 0,
+	ck_assert_msg(rtt_dir_entries(out, names, sizeof(names)) == 0,
 		      "left after kill -9: %s", names);
 	/* the program, orphaned, runs on and ends */
 	fclose(fopen(go, "w"));
