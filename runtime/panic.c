@@ -117,7 +117,9 @@ struct _panic {
 	void *padjb[5]; /* its __builtin_setjmp buffer */
 };
 
-/* the central pool; mirrors sched.deferlock / sched.deferpool */
+/* the central pool; mirrors sched.deferlock / sched.deferpool. head is
+ * written under lock, atomically: newdefer peeks at it without the lock
+ * (plain stores were a data race with that peek, found by TSan). */
 static struct {
 	rt_lock lock;
 	struct rt_defer *head; /* linked through link */
@@ -147,7 +149,8 @@ static struct rt_defer *newdefer(int *kind)
 		while (pp->ndeferpool < DEFERPOOL_CAP / 2 &&
 		       sched_defer.head != NULL) {
 			struct rt_defer *d = sched_defer.head;
-			sched_defer.head = d->link;
+			__atomic_store_n(&sched_defer.head, d->link,
+					 __ATOMIC_RELAXED);
 			d->link = NULL;
 			pp->deferpool[pp->ndeferpool++] = d;
 		}
@@ -203,7 +206,7 @@ static void freedefer(struct rt_defer *d)
 		}
 		lock(&sched_defer.lock);
 		last->link = sched_defer.head;
-		sched_defer.head = first;
+		__atomic_store_n(&sched_defer.head, first, __ATOMIC_RELAXED);
 		unlock(&sched_defer.lock);
 	}
 	pp->deferpool[pp->ndeferpool++] = d;
@@ -216,7 +219,7 @@ static void freedefer(struct rt_defer *d)
 void clear_deferpools(void)
 {
 	lock(&sched_defer.lock);
-	sched_defer.head = NULL;
+	__atomic_store_n(&sched_defer.head, NULL, __ATOMIC_RELAXED);
 	unlock(&sched_defer.lock);
 	for (int32_t i = 0; i < gomaxprocs; i++) {
 		struct p *pp = allp[i];

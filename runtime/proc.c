@@ -222,7 +222,8 @@ static void *mstart(void *arg)
 {
 	struct m *mp = arg;
 	rt_tls_m = mp;
-	mp->procid = gettid_();
+	/* atomic: preemptM reads it from sysmon (and stop_the_world) */
+	__atomic_store_n(&mp->procid, gettid_(), __ATOMIC_RELAXED);
 	record_g0_stack(mp);
 	fiber_m_init(mp);
 	if (mp->nextp != NULL) {
@@ -1461,7 +1462,7 @@ static struct g *goexit0(struct m *mp, struct g *gp)
 		nmfreed++;
 		checkdead();
 		unlock(&sched.lock);
-		mp->procid = 0;
+		__atomic_store_n(&mp->procid, 0, __ATOMIC_RELAXED); /* mstart */
 		pthread_exit(NULL);
 	}
 	return NULL;

@@ -173,7 +173,10 @@ static void doaddtimer(struct p *pp, struct timer *t)
 		pp->timers = n;
 		pp->timerscap = ncap;
 	}
-	int i = pp->ntimers++;
+	/* ntimers stores are atomic: rt_timer_heap_len reads them from any
+	 * thread (plain stores would race with it, as TSan reports) */
+	int i = pp->ntimers;
+	__atomic_store_n(&pp->ntimers, i + 1, __ATOMIC_RELAXED);
 	pp->timers[i] = t;
 	atomic_store(&t->pp, pp);
 	siftuptimer(pp->timers, i);
@@ -186,7 +189,8 @@ static void doaddtimer(struct p *pp, struct timer *t)
 static void dodeltimer(struct p *pp, struct timer *t)
 {
 	int i = t->idx;
-	int last = --pp->ntimers;
+	int last = pp->ntimers - 1;
+	__atomic_store_n(&pp->ntimers, last, __ATOMIC_RELAXED); /* doaddtimer */
 	if (i != last) {
 		pp->timers[i] = pp->timers[last];
 		pp->timers[i]->idx = i;
