@@ -386,11 +386,12 @@ int probe_load_result(int err)
 	 */
 	if (err == -EPERM && getrlimit(RLIMIT_MEMLOCK, &rl) == 0 &&
 	    rl.rlim_cur != RLIM_INFINITY) {
-		rt_errorf("cannot load BPF programs: %s; RLIMIT_MEMLOCK is %llu "
-			  "KiB, and kernels before 5.11 charge BPF maps to it: "
-			  "run `ulimit -l unlimited` (or `prlimit --memlock="
-			  "unlimited`) first",
-			  strerror(-err), (unsigned long long)rl.rlim_cur / 1024);
+		rt_errorf(
+		    "cannot load BPF programs: %s; RLIMIT_MEMLOCK is %llu "
+		    "KiB, and kernels before 5.11 charge BPF maps to it: "
+		    "run `ulimit -l unlimited` (or `prlimit --memlock="
+		    "unlimited`) first",
+		    strerror(-err), (unsigned long long)rl.rlim_cur / 1024);
 		return err;
 	}
 	if (err)

@@ -13,7 +13,7 @@
 
 /* Options that apply to every subcommand (rttrace -v trace …). */
 struct rttrace_env {
-	bool verbose;	      /* libbpf's debug output, and rttrace's own notes */
+	bool verbose; /* libbpf's debug output, and rttrace's own notes */
 	const char *btf_path; /* --btf: the kernel's BTF; NULL: the kernel's */
 };
 extern struct rttrace_env rttrace_env;
@@ -127,9 +127,9 @@ void libbpf_setup(void);
 int preflight_privileges(void);
 /* PERF_REFUSED_WHY says why perf_event_open fails with EACCES or EPERM,
  * and the fix, for the line that reports it. */
-#define PERF_REFUSED_WHY                                                       \
-	"kernel.perf_event_paranoid, a missing CAP_PERFMON or a seccomp "      \
-	"filter forbids it; run as root, or `sysctl "                          \
+#define PERF_REFUSED_WHY                                                  \
+	"kernel.perf_event_paranoid, a missing CAP_PERFMON or a seccomp " \
+	"filter forbids it; run as root, or `sysctl "                     \
 	"kernel.perf_event_paranoid=-1`, or lift the filter"
 int preflight_btf(void);
 /*

@@ -493,7 +493,8 @@ bool run_variant(char *rtwork, const struct exercise *ex, int var,
 	} else {
 		close(fd);
 	}
-	v->traced_ok = v->trace_status == 0 && out && run_parse_bench_line(out, v);
+	v->traced_ok =
+	    v->trace_status == 0 && out && run_parse_bench_line(out, v);
 	if (!v->traced_ok && v->t.interrupted)
 		run_parse_bench_line(out ?: "", v);
 	free(out);
@@ -513,7 +514,8 @@ bool run_variant(char *rtwork, const struct exercise *ex, int var,
 	fprintf(stderr, "rttrace: %s %s%s%s: untraced run...\n", ex->id,
 		variant_names[var], param ? " " : "", param ?: "");
 	v->untraced_status = capture_output(&l, &out, &ut);
-	v->untraced_ok = v->untraced_status == 0 && run_parse_rtwork_json(out, v);
+	v->untraced_ok =
+	    v->untraced_status == 0 && run_parse_rtwork_json(out, v);
 	free(out);
 	if (!v->untraced_ok) {
 		describe_end(why, sizeof(why), &ut, v->untraced_status);

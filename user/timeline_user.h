@@ -73,7 +73,7 @@ struct timeline_session {
 	struct ring_buffer *rb;
 	int ncpus;
 	pid_t pid;
-	char *path;	    /* --timeline FILE, or NULL */
+	char *path;	   /* --timeline FILE, or NULL */
 	struct output out; /* path's temporary, opened at start */
 	unsigned int ringbuf_size;
 	struct tl_event *ev; /* what the reader drained, in arrival order */
