@@ -823,7 +823,8 @@ END_TEST
  * Short syscalls: exitsyscall's fast path (the old P, or an idle one)
  * keeps the goroutine on its thread. Only the slow path (no P free at that
  * moment: exitsyscall0 queues the goroutine for any M, as in Go) may move
- * it, so moves never outnumber slow exits.
+ * it, or a preemption between syscalls; so moves never outnumber slow
+ * exits and preemptions.
  */
 static void quick_syscalls_main(void *arg)
 {
@@ -848,10 +849,16 @@ static void quick_syscalls_main(void *arg)
 	}
 	rt_read_sched_stats(&after);
 	uint64_t slow = after.exitsyscall_slow - before.exitsyscall_slow;
-	RTT_CHECK((uint64_t)moves <= slow,
+	/* a preemption between two syscalls may move it too: sysmon
+	 * preempts a goroutine that runs 10 ms, which the loop does when
+	 * slowed down (TSan: seen once) */
+	uint64_t preempted = after.preempt_async - before.preempt_async +
+			     after.preempt_coop - before.preempt_coop;
+	RTT_CHECK((uint64_t)moves <= slow + preempted,
 		  "%d syscalls moved the goroutine but only %llu took the slow "
-		  "path",
-		  moves, (unsigned long long)slow);
+		  "path and it was preempted %llu times",
+		  moves, (unsigned long long)slow,
+		  (unsigned long long)preempted);
 }
 
 START_TEST(test_exitsyscall_with_a_free_p_continues_on_the_same_thread)
