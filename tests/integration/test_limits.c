@@ -596,7 +596,10 @@ START_TEST(test_thread_map_overflow_is_counted_and_named)
 	full = errors_uint(k, kend, "threads_map_full");
 	ck_assert_msg(full > 0,
 		      "5000 threads in a 4096-thread map, and none lost");
-	ck_assert_msg(lines_with(b.r.err, "rttrace: warning: --kernel") == 1 &&
+	/* one line for this loss; others may come (CI once also saw "1
+	 * off-CPU periods without their user stack") */
+	ck_assert_msg(lines_with(b.r.err, "rttrace: warning: --kernel: ") >=
+			      1 &&
 			  lines_with(b.r.err, "the thread map") == 1,
 		      "not one warning naming the thread map:\n%s", b.r.err);
 	run_free(&b.r);
