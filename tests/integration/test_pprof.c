@@ -245,11 +245,14 @@ static const struct fn_count *top_flat(const struct fn_table *t, bool *tie)
 /*
  * strip_annotation drops what folded stacks add to a frame's name —
  * FlameGraph's "_[k]" (kernel) and "_[i]" (inlined) — and what pprof adds
- * — " (inline)" — so that both name a function alike.
+ * — " (inline)", or " (partial-inline)" for a function some samples see
+ * inlined and others not (CI once saw "schedule (partial-inline)") — so
+ * that both name a function alike.
  */
 static void strip_annotation(char *name)
 {
-	static const char *const sfx[] = {"_[k]", "_[i]", " (inline)"};
+	static const char *const sfx[] = {"_[k]", "_[i]", " (inline)",
+					  " (partial-inline)"};
 	size_t len = strlen(name);
 
 	for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
