@@ -458,6 +458,7 @@ START_TEST(test_zero_size_elements_are_delivered_one_per_send_unbuffered)
 }
 END_TEST
 
+#ifndef RT_TSAN /* an open bug under TSan: see chan_suite */
 START_TEST(test_zero_size_elements_are_delivered_one_per_send_buffered)
 {
 	static size_t cap = 10;
@@ -465,6 +466,7 @@ START_TEST(test_zero_size_elements_are_delivered_one_per_send_buffered)
 	rtt_run(2, zero_size_main, &cap);
 }
 END_TEST
+#endif
 
 /* ---- range, len, cap -------------------------------------------------- */
 
